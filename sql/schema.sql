@@ -1,0 +1,147 @@
+-- crisiscx storage schema (contract version 1, ../shared/EVENTS.md).
+-- Applied every time a database opens: every statement here is idempotent (IF NOT EXISTS).
+-- All times are TIMESTAMPTZ in UTC; measures are DOUBLE.
+
+-- Every accepted event once, whatever its type: the idempotency ledger and the raw JSON
+-- (unknown extra fields are kept here).
+CREATE TABLE IF NOT EXISTS events (
+  id              VARCHAR NOT NULL,   -- the event's id: stored once however often it arrives
+  type            VARCHAR NOT NULL,   -- message, ticket, promise, broadcast, impact, incident, csat
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  conversation_id VARCHAR,
+  customer_id     VARCHAR,
+  origin          VARCHAR,            -- file:line or topic[partition]@offset it was read from
+  ingested_at     TIMESTAMPTZ NOT NULL,
+  raw             JSON NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS messages (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  conversation_id VARCHAR NOT NULL,
+  channel         VARCHAR NOT NULL,   -- ticket, chat, social, email, sms, voice
+  direction       VARCHAR NOT NULL,   -- inbound (customer to brand) or outbound
+  customer_id     VARCHAR,
+  agent_id        VARCHAR,
+  text            VARCHAR,
+  lang            VARCHAR,            -- as sent (BCP 47)
+  public          BOOLEAN NOT NULL,   -- false: an internal note, which ends no silence
+  sentiment       DOUBLE,             -- upstream model's score in [-1, 1], when sent
+  upset           DOUBLE,             -- crisiscx upset score in [0, 1] (inbound only)
+  upset_label     VARCHAR,            -- upset or not_upset (inbound only)
+  lang_detected   VARCHAR             -- language the scorer used (ISO 639-3), inbound only
+);
+
+CREATE TABLE IF NOT EXISTS tickets (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  conversation_id VARCHAR NOT NULL,
+  action          VARCHAR NOT NULL,   -- opened, updated, solved, reopened, closed
+  severity        VARCHAR,            -- critical, high, normal, low
+  status          VARCHAR,
+  customer_id     VARCHAR,
+  channel         VARCHAR,
+  topic           VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS promises (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  conversation_id VARCHAR NOT NULL,
+  promise_id      VARCHAR NOT NULL,
+  action          VARCHAR NOT NULL,   -- made, kept, cancelled
+  due_at          TIMESTAMPTZ,
+  kind            VARCHAR,            -- callback, refund, fix, update, other
+  agent_id        VARCHAR,
+  text            VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS broadcasts (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  channel         VARCHAR NOT NULL,   -- social, status_page, email, sms, web
+  text            VARCHAR,
+  incident_id     VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS impacts (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  customer_id     VARCHAR NOT NULL,
+  incident_id     VARCHAR,
+  severity        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS incidents (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  incident_id     VARCHAR NOT NULL,
+  action          VARCHAR NOT NULL,   -- declared, resolved
+  title           VARCHAR,
+  severity        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS csat (
+  id              VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL,
+  brand           VARCHAR NOT NULL,
+  source          VARCHAR,
+  conversation_id VARCHAR NOT NULL,
+  score           INTEGER NOT NULL,   -- 1..5
+  customer_id     VARCHAR
+);
+
+-- What could not become an event: raw bytes kept whole, where it came from, and why.
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id              VARCHAR NOT NULL,   -- sha1 of origin and bytes: a replay stores it once
+  received_at     TIMESTAMPTZ NOT NULL,
+  stage           VARCHAR NOT NULL,   -- size, encoding, parse, schema, adapter, store
+  format          VARCHAR NOT NULL,   -- canonical, zendesk, chatwoot, ...
+  reason          VARCHAR NOT NULL,   -- a sentence a person can act on
+  source_kind     VARCHAR NOT NULL,   -- file, stdin, kafka, scenario, http
+  source_name     VARCHAR NOT NULL,   -- file path or topic
+  line            BIGINT,             -- 1-based line (files, stdin)
+  kafka_partition INTEGER,
+  kafka_offset    BIGINT,
+  raw             BLOB NOT NULL,
+  raw_bytes       BIGINT NOT NULL
+);
+
+-- Consumed Kafka offsets, written in the same transaction as the rows they produced
+-- (exactly-once into DuckDB). next_offset is the offset of the next message to read.
+CREATE TABLE IF NOT EXISTS kafka_offsets (
+  consumer_group  VARCHAR NOT NULL,
+  topic           VARCHAR NOT NULL,
+  kafka_partition INTEGER NOT NULL,
+  next_offset     BIGINT NOT NULL,
+  updated_at      TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (consumer_group, topic, kafka_partition)
+);
+
+-- One row per ingest run (CLI ingest, pipeline run): what was read and what became of it.
+CREATE TABLE IF NOT EXISTS ingest_runs (
+  run_id          VARCHAR NOT NULL,
+  started_at      TIMESTAMPTZ NOT NULL,
+  finished_at     TIMESTAMPTZ,
+  command         VARCHAR NOT NULL,
+  sources         VARCHAR NOT NULL,
+  records         BIGINT,
+  stored          BIGINT,
+  duplicates      BIGINT,
+  dead_letters    BIGINT,
+  config_json     JSON                -- the pipeline config in force (what-if replays compare these)
+);

@@ -1,0 +1,86 @@
+/**
+ * @module config/pipeline
+ * The pipeline config a user edits (pipelines/*.yaml), validated by zod. Keys are snake_case with
+ * units in their names; unknown keys are rejected so a typo never silently falls back to a default.
+ *
+ * @example
+ * const cfg = loadPipelineConfig('pipelines/default.yaml');
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { formatIssues } from '../normalize/reasons.js';
+
+const FileSourceConfig = z.strictObject({
+  type: z.literal('file').describe('NDJSON (or adapter-format) files, read once from start to end'),
+  paths: z.array(z.string().min(1)).min(1).describe('files to read in order; "-" is standard input'),
+  format: z.string().default('canonical').describe('adapter: canonical, zendesk, chatwoot, intercom, x, twcs'),
+});
+
+const ScenarioSourceConfig = z.strictObject({
+  type: z.literal('scenario').describe('the built-in crisis scenario'),
+  seed: z.number().int().default(42),
+  speed: z.number().min(0).default(0).describe('event-time speed-up (180 plays 6 h in 2 min); 0 replays as fast as possible'),
+  start: z.string().optional().describe('ISO time of minute 0; default: fixed for replays, now for accelerated runs'),
+  scale: z.number().positive().max(1000).default(1).describe('multiplies customer volume'),
+});
+
+export const SourceConfig = z.discriminatedUnion('type', [FileSourceConfig, ScenarioSourceConfig]);
+export type SourceConfig = z.output<typeof SourceConfig>;
+
+export const PipelineConfig = z.strictObject({
+  name: z.string().default('default').describe('a name for logs and stored runs'),
+  database: z.string().default('crisiscx.duckdb').describe('the DuckDB file (":memory:" for none)'),
+  sources: z.array(SourceConfig).min(1).default([{ type: 'scenario', seed: 42, speed: 0, scale: 1 }]),
+  limits: z
+    .strictObject({
+      max_event_bytes: z.number().int().positive().default(1 << 20).describe('larger records go to dead letters'),
+      batch_size: z.number().int().positive().max(1_000_000).default(5000).describe('records per transaction'),
+    })
+    .default({ max_event_bytes: 1 << 20, batch_size: 5000 }),
+  serve: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1').describe('bind address; anything but loopback needs an access token'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+});
+
+export type PipelineConfig = z.output<typeof PipelineConfig>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed config object; `where` names the file in errors. */
+export function parsePipelineConfig(value: unknown, where = 'pipeline config'): PipelineConfig {
+  const r = PipelineConfig.safeParse(value ?? {}, { reportInput: true });
+  if (!r.success) {
+    throw new ConfigError(`${where}: ${formatIssues(r.error.issues, '', 5)}. Fix the key in ${where} (see pipelines/README.md for every key).`);
+  }
+  return r.data;
+}
+
+export function loadPipelineConfig(path: string): PipelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read pipeline config ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const pos = err.linePos?.[0];
+      throw new ConfigError(`${path}${pos ? `:${pos.line}:${pos.col}` : ''}: not valid YAML: ${err.message.split('\n')[0]}`);
+    }
+    throw err;
+  }
+  return parsePipelineConfig(value, path);
+}

@@ -1,0 +1,164 @@
+/**
+ * @module pipeline/pipeline
+ * Wires the stages: source batches → normalize → (dedupe) → score → detect → alerts → store, one
+ * DuckDB transaction per batch, then after-commit hooks (alert sinks, live pages).
+ *
+ * @example
+ * const p = new Pipeline({ db, writer, stages: [scorer, ...detectors] });
+ * await p.runSource(new FileSource(['a.ndjson']));
+ * await p.flush();
+ */
+import { wallClock, type Clock } from '../contract/clock.js';
+import type { DeadLetter, Envelope } from '../contract/records.js';
+import { Normalizer, type NormalizerOptions } from '../normalize/normalize.js';
+import type { Source, SourceBatch } from '../sources/source.js';
+import type { EventWriter } from '../store/writer.js';
+import type { TableRow } from '../store/rows.js';
+import type { Detection, Stage, StageContext } from './stage.js';
+
+export interface PipelineStats {
+  records: number;
+  stored: number;
+  duplicates: number;
+  deadLetters: number;
+  batches: number;
+  /** Latest event time seen (the replay watermark), epoch ms. */
+  watermark: number;
+}
+
+export interface PipelineOptions {
+  writer: EventWriter;
+  stages?: Stage[];
+  /** Event clock for live timers; replays use the watermark instead. */
+  clock?: Clock;
+  live?: boolean;
+  normalizer?: Omit<NormalizerOptions, 'format'>;
+  /** Called after every committed batch (progress lines, metrics). */
+  onBatch?: (stats: PipelineStats, batch: { stored: number; deadLetters: DeadLetter[] }) => void;
+}
+
+class BatchContext implements StageContext {
+  readonly tables: Record<string, TableRow[]> = {};
+  readonly detections: Detection[] = [];
+  constructor(
+    readonly clock: Clock,
+    readonly live: boolean,
+  ) {}
+  emit(table: string, row: TableRow): void {
+    (this.tables[table] ??= []).push(row);
+  }
+}
+
+export class Pipeline {
+  readonly stats: PipelineStats = { records: 0, stored: 0, duplicates: 0, deadLetters: 0, batches: 0, watermark: 0 };
+  readonly stages: Stage[];
+  private readonly normalizers = new Map<string, Normalizer>();
+  private readonly clock: Clock;
+  private readonly live: boolean;
+  /** Batches and ticks are processed one at a time, in arrival order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PipelineOptions) {
+    this.stages = options.stages ?? [];
+    this.live = options.live ?? false;
+    this.clock = options.clock ?? (this.live ? wallClock : { now: () => this.stats.watermark });
+  }
+
+  normalizer(format: string): Normalizer {
+    let n = this.normalizers.get(format);
+    if (!n) {
+      n = new Normalizer({ maxEventBytes: 1 << 20, ...this.options.normalizer, format });
+      this.normalizers.set(format, n);
+    }
+    return n;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Normalizes, detects and stores one source batch (offsets, if any, in the same transaction). */
+  process(batch: SourceBatch, format = batch.format ?? 'canonical'): Promise<PipelineStats> {
+    return this.serial(() => this.processNow(batch, format));
+  }
+
+  private async processNow(batch: SourceBatch, format: string): Promise<PipelineStats> {
+    const { events, deadLetters } = this.normalizer(format).normalize(batch.records);
+    const fresh = await this.options.writer.fresh(events);
+    const ctx = new BatchContext(this.clock, this.live);
+    for (const env of fresh) if (env.event.ts > this.stats.watermark) this.stats.watermark = env.event.ts;
+    for (const s of this.stages) if (s.onEvents) await s.onEvents(fresh, ctx);
+    // Replays advance timers on event time at every batch boundary.
+    if (!this.live) for (const s of this.stages) if (s.onTick) await s.onTick(this.stats.watermark, ctx);
+    const res = await this.options.writer.write({ events: fresh, deadLetters, tables: ctx.tables, offsets: batch.offsets }, true);
+    this.stats.records += batch.records.length;
+    this.stats.stored += res.stored;
+    this.stats.duplicates += events.length - fresh.length;
+    this.stats.deadLetters += res.deadLetters;
+    this.stats.batches++;
+    await this.afterCommit(fresh, ctx, res.deadLetters, events.length - fresh.length);
+    this.options.onBatch?.(this.stats, { stored: res.stored, deadLetters });
+    return this.stats;
+  }
+
+  private async afterCommit(events: Envelope[], ctx: BatchContext, deadLetters: number, duplicates: number): Promise<void> {
+    for (const s of this.stages) {
+      if (!s.afterCommit) continue;
+      try {
+        await s.afterCommit({ events, detections: ctx.detections, deadLetters, duplicates });
+      } catch (err) {
+        // A failing sink must not stall ingestion; stages report their own failures.
+        process.emitWarning(`stage ${s.name} failed after commit: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Runs timers (live mode: called by a wall-clock interval) and stores what they produce. */
+  tick(now = this.clock.now()): Promise<void> {
+    return this.serial(async () => {
+      const ctx = new BatchContext(this.clock, this.live);
+      for (const s of this.stages) if (s.onTick) await s.onTick(now, ctx);
+      await this.commitContext(ctx);
+    });
+  }
+
+  /** End of input: stages close what is open (at the watermark), and it is stored. */
+  flush(): Promise<void> {
+    return this.serial(async () => {
+      const ctx = new BatchContext(this.clock, this.live);
+      const now = this.live ? this.clock.now() : this.stats.watermark;
+      for (const s of this.stages) if (s.onFlush) await s.onFlush(now, ctx);
+      await this.commitContext(ctx);
+    });
+  }
+
+  private async commitContext(ctx: BatchContext): Promise<void> {
+    if (Object.keys(ctx.tables).length === 0 && ctx.detections.length === 0) return;
+    await this.options.writer.write({ events: [], tables: ctx.tables }, true);
+    await this.afterCommit([], ctx, 0, 0);
+  }
+
+  /** Reads a source to its end (or until `signal` aborts), batch by batch. */
+  async runSource(source: Source, signal?: AbortSignal, format?: string): Promise<void> {
+    for await (const batch of source.batches(signal)) {
+      await this.process(batch, format ?? batch.format);
+      if (signal?.aborted) break;
+    }
+  }
+
+  /** Starts live timers every `everyMs`; returns a function that stops them. */
+  startTimers(everyMs = 250): () => void {
+    const t = setInterval(() => {
+      this.tick().catch((err) => process.emitWarning(`timer tick failed: ${(err as Error).message}`));
+    }, everyMs);
+    t.unref();
+    return () => clearInterval(t);
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    for (const s of this.stages) await s.close?.();
+  }
+}

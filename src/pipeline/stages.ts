@@ -1,0 +1,31 @@
+/**
+ * @module pipeline/stages
+ * The stages after normalize, in order: one line per stage. Each stage reads its own section of
+ * the pipeline config.
+ */
+import type { Clock } from '../contract/clock.js';
+import type { PipelineConfig } from '../config/pipeline.js';
+import type { Database } from '../store/database.js';
+import type { Stage } from './stage.js';
+
+export interface StageDeps {
+  config: PipelineConfig;
+  db: Database;
+  clock: Clock;
+  live: boolean;
+}
+
+export type StageFactory = (deps: StageDeps) => Stage | Stage[] | undefined | Promise<Stage | Stage[] | undefined>;
+
+/** Registration order is execution order: score, then detectors, then alerts. */
+export const STAGE_FACTORIES: StageFactory[] = [];
+
+export async function buildStages(deps: StageDeps): Promise<Stage[]> {
+  const out: Stage[] = [];
+  for (const f of STAGE_FACTORIES) {
+    const s = await f(deps);
+    if (Array.isArray(s)) out.push(...s);
+    else if (s) out.push(s);
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * @module sources/source
+ * What every source gives the pipeline: batches of raw records, in order, with where they came from.
+ */
+import type { RawRecord } from '../contract/records.js';
+
+export interface OffsetCommit {
+  group: string;
+  topic: string;
+  partition: number;
+  /** Offset of the next message to consume after this batch. */
+  nextOffset: string;
+}
+
+export interface SourceBatch {
+  records: RawRecord[];
+  /** Offsets to store atomically with the batch's rows (Kafka). */
+  offsets?: OffsetCommit[];
+  /** The adapter format this batch's records are in, when a source mixes formats (per Kafka topic). */
+  format?: string;
+}
+
+export interface SourceProgress {
+  /** What has been read: bytes of a file, or records. */
+  done: number;
+  /** The total when known (file size). */
+  total?: number;
+  unit: 'bytes' | 'records';
+  records: number;
+}
+
+export interface Source {
+  /** For logs and progress lines: the file path, `stdin`, the topic list. */
+  readonly name: string;
+  /** Batches until the input ends (files) or `signal` aborts (live sources). */
+  batches(signal?: AbortSignal): AsyncIterable<SourceBatch>;
+  progress(): SourceProgress;
+  close?(): Promise<void>;
+}
