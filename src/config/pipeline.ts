@@ -10,6 +10,11 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { formatIssues } from '../normalize/reasons.js';
+import { AlertsConfig } from '../alert/config.js';
+import { DetectConfig } from '../detect/config.js';
+import { ScoreConfig } from '../score/config.js';
+import { ServeConfig } from '../serve/config.js';
+import { TelemetryConfig } from '../telemetry/config.js';
 
 const FileSourceConfig = z.strictObject({
   type: z.literal('file').describe('NDJSON (or adapter-format) files, read once from start to end'),
@@ -37,14 +42,13 @@ export const PipelineConfig = z.strictObject({
       max_event_bytes: z.number().int().positive().default(1 << 20).describe('larger records go to dead letters'),
       batch_size: z.number().int().positive().max(1_000_000).default(5000).describe('records per transaction'),
     })
-    .default({ max_event_bytes: 1 << 20, batch_size: 5000 }),
-  serve: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      host: z.string().default('127.0.0.1').describe('bind address; anything but loopback needs an access token'),
-      port: z.number().int().min(0).max(65535).default(8080),
-    })
-    .default({ enabled: true, host: '127.0.0.1', port: 8080 }),
+    .prefault({}),
+  // Each section's schema lives with its stage; `.prefault({})` applies the section's own defaults.
+  serve: ServeConfig.prefault({}),
+  score: ScoreConfig.prefault({}),
+  detect: DetectConfig.prefault({}),
+  alerts: AlertsConfig.prefault({}),
+  telemetry: TelemetryConfig.prefault({}),
 });
 
 export type PipelineConfig = z.output<typeof PipelineConfig>;

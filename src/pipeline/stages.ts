@@ -17,8 +17,19 @@ export interface StageDeps {
 
 export type StageFactory = (deps: StageDeps) => Stage | Stage[] | undefined | Promise<Stage | Stage[] | undefined>;
 
-/** Registration order is execution order: score, then detectors, then alerts. */
-export const STAGE_FACTORIES: StageFactory[] = [];
+/**
+ * Registration order is execution order. Keep the groups in this order:
+ * 1. score (annotates inbound messages with upset);
+ * 2. detectors (spikes, silence, triage, promises), which read the score and emit detections;
+ * 3. alerts (reads detections, stores alerts, notifies sinks);
+ * 4. live outputs (live page, telemetry), which read everything above after commit.
+ */
+export const STAGE_FACTORIES: StageFactory[] = [
+  // 1. score
+  // 2. detect
+  // 3. alert
+  // 4. live
+];
 
 export async function buildStages(deps: StageDeps): Promise<Stage[]> {
   const out: Stage[] = [];
