@@ -41,6 +41,11 @@ export const PipelineConfig = z.strictObject({
     .strictObject({
       max_event_bytes: z.number().int().positive().default(1 << 20).describe('larger records go to dead letters'),
       batch_size: z.number().int().positive().max(1_000_000).default(5000).describe('records per transaction'),
+      database_memory_limit: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size like "1GB" or "512MiB"')
+        .default('1GB')
+        .describe("DuckDB's memory_limit: its buffer cache stays under this; larger queries spill to disk"),
     })
     .prefault({}),
   // Each section's schema lives with its stage; `.prefault({})` applies the section's own defaults.

@@ -54,7 +54,7 @@ export interface BuildOptions {
 }
 
 export async function buildPipeline(config: PipelineConfig, options: BuildOptions = {}): Promise<Built> {
-  const db = await Database.open(config.database);
+  const db = await Database.open(config.database, { settings: { memory_limit: config.limits.database_memory_limit } });
   try {
     const writer = await EventWriter.create(db);
     const live = options.live ?? false;
