@@ -4,7 +4,7 @@
  * column's declared type. Column order and types are read from the catalog once.
  */
 import { DuckDBTypeId, timestampTZValue, timestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import type { RowValue, TableRow } from './rows.js';
+import type { Getters, RowValue, TableRow } from './rows.js';
 
 interface Column {
   name: string;
@@ -68,16 +68,29 @@ export class TableAppender {
     return this.columns.map((c) => c.name);
   }
 
-  /** Appends rows inside whatever transaction the connection has open; returns how many. */
+  /** Appends plain row objects (keyed by column name) inside the connection's open transaction. */
   async append(conn: DuckDBConnection, rows: readonly TableRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
+    return this.appendWith(conn, rows, (row, column) => row[column]);
+  }
+
+  /** Appends items through per-column getters (no row objects on the hot path). */
+  async appendItems<T>(conn: DuckDBConnection, items: readonly T[], getters: Getters<T>): Promise<number> {
+    const gs = this.columns.map((c) => getters[c.name]);
+    return this.appendWith(conn, items, (item, _c, i) => {
+      const g = gs[i];
+      return g ? g(item) : undefined;
+    });
+  }
+
+  private async appendWith<T>(conn: DuckDBConnection, items: readonly T[], read: (item: T, column: string, index: number) => RowValue): Promise<number> {
+    if (items.length === 0) return 0;
     const a = await conn.createAppender(this.table);
     try {
       const cols = this.columns;
       const puts = this.puts;
-      for (const row of rows) {
+      for (const item of items) {
         for (let i = 0; i < cols.length; i++) {
-          const v = row[cols[i]!.name];
+          const v = read(item, cols[i]!.name, i);
           if (v === undefined || v === null) a.appendNull();
           else puts[i]!(a, v);
         }
@@ -87,6 +100,6 @@ export class TableAppender {
     } finally {
       a.closeSync();
     }
-    return rows.length;
+    return items.length;
   }
 }

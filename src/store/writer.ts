@@ -14,7 +14,8 @@ import type { DeadLetter, Envelope } from '../contract/records.js';
 import { ScalableBloom } from './bloom.js';
 import type { Database } from './database.js';
 import { TableAppender } from './appender.js';
-import { deadLetterRow, ledgerRow, TYPE_TABLE, typedRow, type TableRow } from './rows.js';
+import { DEAD_LETTER_GETTERS, ledgerGetters, TYPE_TABLE, TYPED_GETTERS, type TableRow } from './rows.js';
+import type { CanonicalEvent } from '../contract/events.js';
 
 export interface OffsetCommit {
   group: string;
@@ -123,27 +124,30 @@ export class EventWriter {
     const dlAlready = await this.storedIds('dead_letters', dlMaybe);
     const dls = [...dlFirst.values()].filter((d) => !dlAlready.has(d.id));
 
-    // 2. Rows per table.
-    const byTable = new Map<string, TableRow[]>();
-    const push = (t: string, r: TableRow) => {
-      let l = byTable.get(t);
-      if (!l) byTable.set(t, (l = []));
-      l.push(r);
-    };
+    // 2. Group by table; events go in through column getters, stage rows as plain objects.
+    const byType = new Map<CanonicalEvent['type'], Envelope[]>();
     for (const env of fresh) {
-      push('events', ledgerRow(env, now));
-      push(TYPE_TABLE[env.event.type], typedRow(env));
+      let l = byType.get(env.event.type);
+      if (!l) byType.set(env.event.type, (l = []));
+      l.push(env);
     }
-    for (const d of dls) push('dead_letters', deadLetterRow(d));
-    for (const [t, rows] of Object.entries(batch.tables ?? {})) for (const r of rows) push(t, r);
+    const stageRows = Object.entries(batch.tables ?? {}).filter(([, rows]) => rows.length > 0);
 
     // 3. One transaction for everything, offsets included.
     const offsets = batch.offsets ?? [];
-    if (byTable.size > 0 || offsets.length > 0) {
-      const appenders = new Map<string, TableAppender>();
-      for (const t of byTable.keys()) appenders.set(t, await this.appender(t));
+    if (fresh.length > 0 || dls.length > 0 || stageRows.length > 0 || offsets.length > 0) {
+      const conn = this.db.connection;
+      const ledger = await this.appender('events');
+      const typed = new Map<CanonicalEvent['type'], TableAppender>();
+      for (const t of byType.keys()) typed.set(t, await this.appender(TYPE_TABLE[t]));
+      const dlAppender = dls.length > 0 ? await this.appender('dead_letters') : undefined;
+      const stageAppenders: [TableAppender, readonly TableRow[]][] = [];
+      for (const [t, rows] of stageRows) stageAppenders.push([await this.appender(t), rows]);
       await this.db.transaction(async () => {
-        for (const [t, rows] of byTable) await appenders.get(t)!.append(this.db.connection, rows);
+        await ledger.appendItems(conn, fresh, ledgerGetters(() => now));
+        for (const [t, envs] of byType) await typed.get(t)!.appendItems(conn, envs, TYPED_GETTERS[t]);
+        if (dlAppender) await dlAppender.appendItems(conn, dls, DEAD_LETTER_GETTERS);
+        for (const [a, rows] of stageAppenders) await a.append(conn, rows);
         for (const o of offsets) {
           await this.db.run(
             `INSERT INTO kafka_offsets VALUES ($1, $2, $3, $4::BIGINT, now())
