@@ -1,0 +1,16 @@
+/** The benchmark sections, one line each. */
+import { fileIngest } from './file.js';
+
+export interface BenchResult {
+  section: string;
+  figure: string;
+  value: string;
+  target?: string;
+  met?: boolean;
+}
+
+export type Section = () => Promise<BenchResult[]>;
+
+export const SECTIONS: Record<string, Section> = {
+  file: fileIngest,
+};
