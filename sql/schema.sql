@@ -145,3 +145,79 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
   dead_letters    BIGINT,
   config_json     JSON                -- the pipeline config in force (what-if replays compare these)
 );
+
+-- ---- Analysts' views (sql/views/, sql/README.md): the config values they read, extracted
+-- promises, and config versions with the results they produced. ----
+
+-- Config values the views read, written from the pipeline config whenever a pipeline opens the
+-- file (src/detect/crisis/settings.ts); the defaults below hold until then.
+CREATE TABLE IF NOT EXISTS view_settings (
+  key             VARCHAR PRIMARY KEY,
+  value           DOUBLE NOT NULL,
+  description     VARCHAR
+);
+INSERT INTO view_settings VALUES
+  ('crisis_merge_gap_secs', 900, 'spikes and incidents of a brand closer than this form one crisis period (detect.crisis.merge_gap_secs)'),
+  ('promise_grace_secs', 1800, 'a promise unfulfilled this long after its due time is broken (detect.promises.grace_secs)'),
+  ('promise_match_window_secs', 900, 'an extracted promise this close to an explicit one of the same conversation is that promise (detect.promises.match_window_secs)')
+ON CONFLICT DO NOTHING;
+
+-- First-response targets (detect.triage); channel '*' applies to any channel without its own row.
+CREATE TABLE IF NOT EXISTS triage_targets (
+  severity        VARCHAR NOT NULL,   -- critical, high, normal, low
+  channel         VARCHAR NOT NULL,   -- a message channel, or '*'
+  target_secs     DOUBLE NOT NULL,
+  PRIMARY KEY (severity, channel)
+);
+INSERT INTO triage_targets VALUES
+  ('critical', '*', 900), ('high', '*', 3600), ('normal', '*', 14400), ('low', '*', 86400)
+ON CONFLICT DO NOTHING;
+
+-- Every config that shaped results in this file (scoring, detectors, alert rules), by hash.
+CREATE TABLE IF NOT EXISTS config_versions (
+  config_hash     VARCHAR PRIMARY KEY,
+  name            VARCHAR,
+  first_applied_at TIMESTAMPTZ NOT NULL,
+  last_applied_at TIMESTAMPTZ NOT NULL, -- the latest applied is the one the views read now
+  config_json     JSON NOT NULL
+);
+
+-- Promises read out of agents' public outbound messages (src/detect/promises/).
+CREATE TABLE IF NOT EXISTS promises_extracted (
+  id              VARCHAR NOT NULL,   -- message id '#' n-th promise of the message
+  message_id      VARCHAR NOT NULL,
+  ts              TIMESTAMPTZ NOT NULL, -- made at: the message time
+  brand           VARCHAR NOT NULL,
+  conversation_id VARCHAR NOT NULL,
+  channel         VARCHAR NOT NULL,
+  agent_id        VARCHAR,
+  kind            VARCHAR NOT NULL,   -- callback, refund, fix, update, other
+  due_at          TIMESTAMPTZ NOT NULL,
+  lang            VARCHAR NOT NULL,   -- the language it was read in
+  utc_offset_minutes INTEGER NOT NULL, -- the customer's offset "by 5pm" was resolved in
+  matched_text    VARCHAR NOT NULL,   -- the time phrase ("within 2 hours")
+  sentence        VARCHAR NOT NULL,
+  config_hash     VARCHAR             -- config version that extracted it
+);
+
+-- What-if replays (crisiscx replay): one row per run.
+CREATE TABLE IF NOT EXISTS replay_runs (
+  run_id          VARCHAR NOT NULL,
+  started_at      TIMESTAMPTZ NOT NULL,
+  finished_at     TIMESTAMPTZ,
+  config_hash     VARCHAR NOT NULL,   -- the config replayed under
+  previous_config_hash VARCHAR,       -- the config the results replaced were produced under
+  pipeline_file   VARCHAR,
+  events          BIGINT,
+  cleared_tables  VARCHAR             -- derived tables emptied before the replay
+);
+
+-- Results as a config produced them (scorecards, crisis periods, counts of derived rows), taken
+-- before and after every replay, so configs can be compared side by side.
+CREATE TABLE IF NOT EXISTS result_snapshots (
+  run_id          VARCHAR NOT NULL,
+  config_hash     VARCHAR NOT NULL,
+  taken_at        TIMESTAMPTZ NOT NULL,
+  relation        VARCHAR NOT NULL,   -- the view or table the row comes from
+  row_json        JSON NOT NULL
+);

@@ -3,6 +3,13 @@
  * The `detect` section of a pipeline config: one key per detector, each schema in its own folder.
  */
 import { z } from 'zod';
+import { CrisisConfig } from './crisis/config.js';
+import { PromisesConfig } from './promises/config.js';
+import { TriageConfig } from './triage/config.js';
 
-export const DetectConfig = z.strictObject({});
+export const DetectConfig = z.strictObject({
+  triage: TriageConfig.prefault({}),
+  promises: PromisesConfig.prefault({}),
+  crisis: CrisisConfig.prefault({}),
+});
 export type DetectConfig = z.output<typeof DetectConfig>;
