@@ -6,6 +6,9 @@
 import type { Clock } from '../contract/clock.js';
 import type { PipelineConfig } from '../config/pipeline.js';
 import type { Database } from '../store/database.js';
+import { viewSettings } from '../detect/crisis/settings.js';
+import { createPromiseStage } from '../detect/promises/stage.js';
+import { alertStage } from '../alert/stage.js';
 import type { Stage } from './stage.js';
 
 export interface StageDeps {
@@ -27,7 +30,10 @@ export type StageFactory = (deps: StageDeps) => Stage | Stage[] | undefined | Pr
 export const STAGE_FACTORIES: StageFactory[] = [
   // 1. score
   // 2. detect
+  viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
+  createPromiseStage,
   // 3. alert
+  alertStage,
   // 4. live
 ];
 

@@ -138,7 +138,7 @@ export const LANGUAGES: Record<PromiseLanguage, LanguageRules> = {
   },
   ar: {
     code: 'ar',
-    chrono: chrono.ar,
+    chrono: chrono.ar.casual,
     // Arabic future tense is a prefix (س، سوف), so cues are stems.
     cue: new RegExp(`${B}(?:س[نأتي]\\p{L}{2,}|سوف|نعدك|نتعهد)`, 'u'),
     negation: stems('لن |لا نستطيع|لا يمكننا|للأسف'),

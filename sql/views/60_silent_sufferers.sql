@@ -1,0 +1,79 @@
+-- Customers affected by an incident (impact events) and what they and the brand did since: the
+-- first inbound message from them, the first public outbound message to them (any conversation
+-- of theirs: messages or tickets carrying their customer id). Base of silent_sufferers and
+-- proactive_coverage.
+CREATE OR REPLACE VIEW impacted_customers AS
+WITH imp AS (
+  SELECT
+    brand,
+    incident_id,
+    customer_id,
+    min(ts) AS impacted_at,
+    arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS impact_severity
+  FROM impacts
+  GROUP BY brand, incident_id, customer_id
+),
+customer_conversations AS (
+  SELECT DISTINCT brand, customer_id, conversation_id FROM messages WHERE customer_id IS NOT NULL
+  UNION
+  SELECT DISTINCT brand, customer_id, conversation_id FROM tickets WHERE customer_id IS NOT NULL
+),
+contact AS (
+  SELECT
+    i.brand,
+    i.incident_id,
+    i.customer_id,
+    min(m.ts) FILTER (WHERE m.direction = 'inbound') AS first_inbound_at,
+    min(m.ts) FILTER (WHERE m.direction = 'outbound' AND m.public) AS first_outreach_at
+  FROM imp i
+  JOIN customer_conversations cc ON cc.brand = i.brand AND cc.customer_id = i.customer_id
+  JOIN messages m ON m.brand = cc.brand AND m.conversation_id = cc.conversation_id AND m.ts >= i.impacted_at
+  GROUP BY i.brand, i.incident_id, i.customer_id
+)
+SELECT
+  i.brand,
+  i.incident_id,
+  i.customer_id,
+  i.impacted_at,
+  i.impact_severity,
+  c.first_inbound_at,
+  c.first_outreach_at,
+  c.first_inbound_at IS NOT NULL AS wrote_in,
+  c.first_outreach_at IS NOT NULL AND (c.first_inbound_at IS NULL OR c.first_outreach_at < c.first_inbound_at) AS reached_first
+FROM imp i
+LEFT JOIN contact c
+  ON c.brand = i.brand AND c.customer_id = i.customer_id AND c.incident_id IS NOT DISTINCT FROM i.incident_id;
+
+-- Per incident: how many affected customers the brand reached out to before they had to write in.
+CREATE OR REPLACE VIEW proactive_coverage AS
+SELECT
+  brand,
+  incident_id,
+  count(*) AS affected,
+  count(*) FILTER (WHERE wrote_in) AS wrote_in,
+  count(*) FILTER (WHERE NOT wrote_in) AS silent,
+  count(*) FILTER (WHERE reached_first) AS reached_first,
+  count(*) FILTER (WHERE NOT wrote_in AND first_outreach_at IS NOT NULL) AS silent_reached,
+  count(*) FILTER (WHERE NOT wrote_in AND first_outreach_at IS NULL) AS silent_unreached,
+  count(*) FILTER (WHERE reached_first) / count(*) AS proactive_coverage
+FROM impacted_customers
+GROUP BY brand, incident_id;
+
+-- The proactive outreach list: affected customers who sent no inbound message since their
+-- impact, per incident, whether the brand has reached them yet, and the incident's coverage.
+CREATE OR REPLACE VIEW silent_sufferers AS
+SELECT
+  i.brand,
+  i.incident_id,
+  i.customer_id,
+  i.impacted_at,
+  i.impact_severity,
+  i.first_outreach_at AS reached_out_at,
+  i.first_outreach_at IS NOT NULL AS reached,
+  epoch(a.as_of - i.impacted_at) AS silent_seconds,
+  p.affected AS incident_affected,
+  p.proactive_coverage
+FROM impacted_customers i
+CROSS JOIN data_as_of a
+JOIN proactive_coverage p ON p.brand = i.brand AND p.incident_id IS NOT DISTINCT FROM i.incident_id
+WHERE NOT i.wrote_in;
