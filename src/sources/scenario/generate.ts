@@ -238,7 +238,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     }
     // An internal note while waiting ends no silence.
     if (replyMin - m > 20 && chance(0.3)) {
-      events.push({ id: nextId('msg'), type: 'message', ts: iso(at(m + (replyMin - m) / 2)), brand: c.brand, source, conversationId, channel: c.channel, direction: 'outbound', agentId, text: 'Internal: customer affected by the outage, waiting for rebooking tool.', public: false });
+      events.push({ id: nextId('msg'), type: 'message', ts: iso(at(Math.min(m + (replyMin - m) / 2, 358))), brand: c.brand, source, conversationId, channel: c.channel, direction: 'outbound', agentId, text: 'Internal: customer affected by the outage, waiting for rebooking tool.', public: false });
     }
     if (replyMin >= 358) return { conversationId, firstReplyAt: replyAt };
     const replyLang = c.lang === 'es' ? 'es' : 'en';
