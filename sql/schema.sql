@@ -221,3 +221,33 @@ CREATE TABLE IF NOT EXISTS result_snapshots (
   relation        VARCHAR NOT NULL,   -- the view or table the row comes from
   row_json        JSON NOT NULL
 );
+
+-- Alerts (src/alert): one row per change, never updated. Lifecycle rows (pending, firing,
+-- resolved, inactive) per alert; `notified` rows per notification sent to the sinks (a group of
+-- alerts with a count); delivered / failed / dropped rows per sink as deliveries end; `error` rows
+-- when a view threshold's query fails. Views in sql/views/18_alerts.sql.
+CREATE TABLE IF NOT EXISTS alerts (
+  ts              TIMESTAMPTZ NOT NULL, -- when it happened, on the pipeline clock (event time in replays)
+  recorded_at     TIMESTAMPTZ NOT NULL, -- wall-clock time it was recorded
+  state           VARCHAR NOT NULL,     -- pending, firing, resolved, inactive, notified, delivered, failed, dropped, error
+  alert_id        VARCHAR NOT NULL,     -- one episode of an alert (alert_key@start), or one notification
+  alert_key       VARCHAR NOT NULL,     -- stable dedupe key: rule|detection key (notifications: the group key)
+  rule            VARCHAR NOT NULL,     -- customer_silence, brand_silence, spike, promise, or a view threshold's name
+  brand           VARCHAR NOT NULL,
+  severity        VARCHAR NOT NULL,     -- critical, warning, info
+  started_at      TIMESTAMPTZ,          -- when the condition started
+  ended_at        TIMESTAMPTZ,          -- resolved (and resolved notifications): when it ended
+  summary         VARCHAR,
+  labels          JSON,                 -- channel, customer, conversation_id, ... (notifications: the group's)
+  measures        JSON,                 -- the numbers behind it (wait_secs, magnitude, count, ...)
+  link            VARCHAR,              -- back to the data: a URL or a `crisiscx sql` command
+  inhibited       BOOLEAN,              -- held back from sinks by a firing brand-level alert
+  inhibited_by    VARCHAR,              -- the alert_key holding it back
+  group_key       VARCHAR,              -- the notification group (rule|brand=...)
+  notify_state    VARCHAR,              -- notified/delivered/failed/dropped: firing or resolved
+  alert_count     INTEGER,              -- alerts a notification stands for (1 for lifecycle rows)
+  member_ids      JSON,                 -- notified: the alert_ids it covers
+  sinks           VARCHAR,              -- notified: sinks it was handed to ('' = none, e.g. a replay); outcomes: the sink
+  attempts        INTEGER,              -- delivery attempts
+  reason          VARCHAR               -- why: failure or drop reason, inactive reason, query error
+);

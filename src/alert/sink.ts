@@ -4,6 +4,26 @@
  * the pipeline: it retries what is retriable in the background and reports what it gave up on.
  */
 
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** One alert (one condition: one conversation, one brand, one brand × channel) inside a notification. */
+export interface AlertInstance {
+  /** One episode of the alert: `key@startsAt`; the same condition firing again later has a new id. */
+  id: string;
+  /** Stable dedupe key: `rule|detection key`. */
+  key: string;
+  rule: string;
+  state: 'firing' | 'resolved';
+  severity: AlertSeverity;
+  brand: string;
+  summary: string;
+  labels: Record<string, string>;
+  values: Record<string, number>;
+  startsAt: number;
+  endsAt?: number;
+  link?: string;
+}
+
 /** One notification: a single alert, or a group of alerts of one kind (count > 1). */
 export interface AlertNotification {
   /** Stable dedupe key: the same condition always has the same key. */
@@ -11,7 +31,7 @@ export interface AlertNotification {
   /** The rule that fired (`customer_silence`, `brand_silence`, `spike`, ...). */
   rule: string;
   state: 'firing' | 'resolved';
-  severity: 'critical' | 'warning' | 'info';
+  severity: AlertSeverity;
   brand: string;
   summary: string;
   labels: Record<string, string>;
@@ -23,10 +43,24 @@ export interface AlertNotification {
   count: number;
   /** Link back to the data (a page or a SQL query). */
   link?: string;
+  /** Unique per notification (the `alert_id` of its `notified` row in the `alerts` table). */
+  id?: string;
+  /** When the engine decided to send it, on the pipeline clock (epoch ms). */
+  at?: number;
+  /** The alerts it stands for: every firing one of the group, and those resolved since the last notification. */
+  alerts?: AlertInstance[];
+  /** Alerts of the group held back because a brand-level alert fires (inhibition). */
+  inhibited?: number;
 }
 
 export interface AlertSink {
   readonly name: string;
+  /** How many notifications one `send` may carry (a Slack webhook takes one message per request). */
+  readonly maxBatch?: number;
+  /**
+   * Delivers the notifications or throws. Throw an error with `retriable: true` (see SinkError) for
+   * failures worth retrying (5xx, 429, network); anything else is given up at once.
+   */
   send(notifications: AlertNotification[]): Promise<void>;
   close?(): Promise<void>;
 }

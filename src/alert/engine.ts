@@ -1,0 +1,513 @@
+/**
+ * @module alert/engine
+ * The alert lifecycle, pure and clock-driven (no I/O): conditions (signals) become alerts that go
+ * pending → firing → resolved like Prometheus's alerting rules (`for`, `keep_firing_for`), and
+ * firing alerts are grouped and notified like Alertmanager does (group_wait, group_interval,
+ * repeat/re-notify interval, inhibition).
+ *
+ * Signals and timers run on one timeline in time order, so a replay gives the same alerts at the
+ * same times whatever its batch boundaries, and a live pipeline fires on its clock's tick.
+ *
+ * @example
+ * const engine = new AlertEngine({ rules, inhibit: [], hooks: { record: (r) => rows.push(r), notify: (n) => sent.push(n) } });
+ * engine.apply([{ rule: 'customer_silence', key: 'acme|c1', brand: 'acme', active: true, at: t, severity: 'warning', summary: 'waiting', labels: {}, values: {} }], t);
+ * engine.advance(t + 60_000);
+ */
+import type { AlertInstance, AlertNotification, AlertSeverity } from './sink.js';
+import { TimerHeap, type Timer } from './timers.js';
+
+/** One rule's lifecycle and notification settings, in milliseconds. */
+export interface RuleSettings {
+  name: string;
+  /** Overrides the severity of the signals. */
+  severity?: AlertSeverity;
+  forMs: number;
+  keepFiringForMs: number;
+  renotifyMs: number;
+  /** Labels besides brand that split notifications. */
+  groupBy: string[];
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  /** false: alerts are recorded, never notified. */
+  notify: boolean;
+  notifyResolved: boolean;
+}
+
+export interface InhibitSettings {
+  sourceRules: string[];
+  targetRules: string[];
+  equal: string[];
+}
+
+/** A condition holding (active) or not for one key, at a time: what a detection or a view check says. */
+export interface Signal {
+  rule: string;
+  /** The condition's own key (detection key); the alert key is `rule|key`. */
+  key: string;
+  brand: string;
+  active: boolean;
+  at: number;
+  severity: AlertSeverity;
+  summary: string;
+  labels: Record<string, string>;
+  values: Record<string, number>;
+}
+
+export type AlertRowState = 'pending' | 'firing' | 'resolved' | 'inactive' | 'notified';
+
+/** One transition, as stored in the `alerts` table. */
+export interface AlertRecord {
+  state: AlertRowState;
+  at: number;
+  /** The alert episode (`key@start`), or the notification id for `notified`. */
+  alertId: string;
+  alertKey: string;
+  rule: string;
+  brand: string;
+  severity: AlertSeverity;
+  startedAt: number;
+  endedAt?: number;
+  summary: string;
+  labels: Record<string, string>;
+  values: Record<string, number>;
+  link?: string;
+  inhibited: boolean;
+  inhibitedBy?: string;
+  groupKey?: string;
+  notifyState?: 'firing' | 'resolved';
+  count: number;
+  memberIds?: string[];
+  reason?: string;
+}
+
+export interface GroupInfo {
+  key: string;
+  rule: string;
+  brand: string;
+  labels: Record<string, string>;
+}
+
+export interface EngineHooks {
+  record(r: AlertRecord): void;
+  notify(n: AlertNotification): void;
+  /** The link stored with one alert. */
+  alertLink?(a: AlertInstance): string | undefined;
+  /** The link of a grouped notification. */
+  groupLink?(g: GroupInfo): string | undefined;
+  /** The sentence of a grouped notification (more than one alert). */
+  groupSummary?(g: GroupInfo, firing: AlertInstance[], resolved: AlertInstance[], inhibited: number): string;
+}
+
+export interface EngineOptions {
+  rules: RuleSettings[];
+  inhibit?: InhibitSettings[];
+  hooks: EngineHooks;
+}
+
+interface Alert {
+  id: string;
+  key: string;
+  rule: RuleSettings;
+  brand: string;
+  severity: AlertSeverity;
+  summary: string;
+  labels: Record<string, string>;
+  values: Record<string, number>;
+  link: string | undefined;
+  activeAt: number;
+  state: 'pending' | 'firing';
+  /** The condition still holds (false while keep_firing_for runs). */
+  conditionActive: boolean;
+  timer: Timer<TimerValue> | undefined;
+  group: Group | undefined;
+  /** Was part of a firing notification, so its end is worth a resolved notification. */
+  notified: boolean;
+}
+
+interface Group extends GroupInfo {
+  settings: RuleSettings;
+  firing: Map<string, Alert>;
+  resolved: Map<string, { instance: AlertInstance; notified: boolean }>;
+  lastFiringIds: Set<string>;
+  lastNotifiedAt: number;
+  flushedOnce: boolean;
+  timer: Timer<TimerValue> | undefined;
+}
+
+type TimerValue = { type: 'fire' | 'resolve'; alert: Alert } | { type: 'flush'; group: Group };
+
+const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Alerts' timers before groups' flushes at the same instant, so a flush sees every alert of that instant. */
+const PRIO_ALERT = 0;
+const PRIO_FLUSH = 1;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export class AlertEngine {
+  private readonly rules = new Map<string, RuleSettings>();
+  private readonly inhibit: InhibitSettings[];
+  /** Per inhibit rule: equal-label values → keys of firing source alerts. */
+  private readonly sources: Map<string, Set<string>>[];
+  private readonly alerts = new Map<string, Alert>();
+  private readonly groups = new Map<string, Group>();
+  private readonly timers = new TimerHeap<TimerValue>();
+  private readonly hooks: EngineHooks;
+  private readonly notificationIds = new Set<string>();
+  /** The engine's time: never goes back. */
+  private t = Number.NEGATIVE_INFINITY;
+
+  constructor(options: EngineOptions) {
+    for (const r of options.rules) this.rules.set(r.name, r);
+    this.inhibit = options.inhibit ?? [];
+    this.sources = this.inhibit.map(() => new Map());
+    this.hooks = options.hooks;
+  }
+
+  get now(): number {
+    return this.t;
+  }
+
+  rule(name: string): RuleSettings | undefined {
+    return this.rules.get(name);
+  }
+
+  /** Alerts currently pending or firing (for the live page, tests, telemetry). */
+  active(): AlertInstance[] {
+    return [...this.alerts.values()].map((a) => this.instance(a, 'firing'));
+  }
+
+  /** How many alerts are pending and firing. */
+  counts(): { pending: number; firing: number; groups: number } {
+    let pending = 0;
+    for (const a of this.alerts.values()) if (a.state === 'pending') pending++;
+    return { pending, firing: this.alerts.size - pending, groups: this.groups.size };
+  }
+
+  /** Applies signals in time order, running every timer due before each, then advances to `now`. */
+  apply(signals: readonly Signal[], now: number): void {
+    const sorted = signals.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i);
+    for (const { s } of sorted) {
+      this.runTimers(s.at, true);
+      if (s.at > this.t) this.t = s.at;
+      this.signal(s);
+    }
+    this.advance(now);
+  }
+
+  /** Runs every timer due at or before `now`. */
+  advance(now: number): void {
+    this.runTimers(now, false);
+    if (now > this.t) this.t = now;
+  }
+
+  private runTimers(until: number, strict: boolean): void {
+    for (;;) {
+      const timer = this.timers.popDue(until, strict);
+      if (!timer) return;
+      if (timer.at > this.t) this.t = timer.at;
+      const v = timer.value;
+      if (v.type === 'flush') {
+        v.group.timer = undefined;
+        this.flush(v.group);
+      } else {
+        v.alert.timer = undefined;
+        if (v.type === 'fire') this.fire(v.alert);
+        else this.resolve(v.alert);
+      }
+    }
+  }
+
+  private signal(s: Signal): void {
+    const rule = this.rules.get(s.rule);
+    if (!rule) return;
+    const key = `${rule.name}|${s.key}`;
+    const a = this.alerts.get(key);
+    if (s.active) {
+      if (!a) {
+        const alert: Alert = {
+          id: `${key}@${iso(s.at)}`,
+          key,
+          rule,
+          brand: s.brand,
+          severity: rule.severity ?? s.severity,
+          summary: s.summary,
+          labels: { ...s.labels, brand: s.brand },
+          values: { ...s.values },
+          link: undefined,
+          activeAt: s.at,
+          state: 'pending',
+          conditionActive: true,
+          timer: undefined,
+          group: undefined,
+          notified: false,
+        };
+        alert.link = this.hooks.alertLink?.(this.instance(alert, 'firing'));
+        this.alerts.set(key, alert);
+        if (rule.forMs > 0 && s.at + rule.forMs > this.t) {
+          this.record(alert, 'pending', s.at);
+          alert.timer = this.timers.add(s.at + rule.forMs, PRIO_ALERT, { type: 'fire', alert });
+        } else {
+          this.fire(alert);
+        }
+        return;
+      }
+      a.severity = rule.severity ?? s.severity;
+      a.summary = s.summary;
+      a.labels = { ...s.labels, brand: s.brand };
+      Object.assign(a.values, s.values);
+      if (!a.conditionActive) {
+        // The condition came back inside keep_firing_for: still the same firing alert, no new page.
+        a.conditionActive = true;
+        if (a.timer) a.timer.cancelled = true;
+        a.timer = undefined;
+      }
+      return;
+    }
+    if (!a || !a.conditionActive) return;
+    Object.assign(a.values, s.values);
+    if (a.state === 'pending') {
+      if (a.timer) a.timer.cancelled = true;
+      this.alerts.delete(key);
+      this.record(a, 'inactive', this.t, { endedAt: this.t, reason: 'condition ended before for_secs elapsed' });
+      return;
+    }
+    a.conditionActive = false;
+    const until = s.at + rule.keepFiringForMs;
+    if (until > this.t) a.timer = this.timers.add(until, PRIO_ALERT, { type: 'resolve', alert: a });
+    else this.resolve(a);
+  }
+
+  private fire(a: Alert): void {
+    a.state = 'firing';
+    const inhibitor = this.inhibitor(a);
+    this.record(a, 'firing', this.t, { inhibitedBy: inhibitor });
+    this.sourceIndex(a, true);
+    if (!a.rule.notify) return;
+    const g = this.groupFor(a);
+    a.group = g;
+    g.firing.set(a.key, a);
+    g.resolved.delete(a.key);
+    this.schedule(g);
+  }
+
+  private resolve(a: Alert): void {
+    this.alerts.delete(a.key);
+    this.sourceIndex(a, false);
+    this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a) });
+    const g = a.group;
+    if (!g) return;
+    g.firing.delete(a.key);
+    g.resolved.set(a.key, { instance: this.instance(a, 'resolved', this.t), notified: a.notified });
+    this.schedule(g);
+  }
+
+  private groupFor(a: Alert): Group {
+    const { key, labels } = groupIdentity(a);
+    let g = this.groups.get(key);
+    if (!g) {
+      g = {
+        key,
+        rule: a.rule.name,
+        brand: a.brand,
+        labels,
+        settings: a.rule,
+        firing: new Map(),
+        resolved: new Map(),
+        lastFiringIds: new Set(),
+        lastNotifiedAt: Number.NEGATIVE_INFINITY,
+        flushedOnce: false,
+        timer: undefined,
+      };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  private schedule(g: Group): void {
+    if (g.timer) return;
+    const wait = g.flushedOnce ? g.settings.groupIntervalMs : g.settings.groupWaitMs;
+    g.timer = this.timers.add(this.t + wait, PRIO_FLUSH, { type: 'flush', group: g });
+  }
+
+  /** Alertmanager's flush: notify when the set of firing alerts changed, some resolved, or re-notify is due. */
+  private flush(g: Group): void {
+    const now = this.t;
+    const firing: Alert[] = [];
+    let inhibited = 0;
+    for (const a of g.firing.values()) {
+      if (this.inhibitor(a)) inhibited++;
+      else firing.push(a);
+    }
+    const resolved = [...g.resolved.values()].filter((r) => r.notified).map((r) => r.instance);
+    const ids = new Set(firing.map((a) => a.id));
+    const changed = ids.size !== g.lastFiringIds.size || [...ids].some((id) => !g.lastFiringIds.has(id)) || resolved.length > 0;
+    const s = g.settings;
+    if (firing.length > 0 && (changed || now - g.lastNotifiedAt >= s.renotifyMs)) {
+      const instances = firing.map((a) => this.instance(a, 'firing'));
+      this.send(g, 'firing', instances, s.notifyResolved ? resolved : [], inhibited);
+      for (const a of firing) a.notified = true;
+      g.lastNotifiedAt = now;
+      g.lastFiringIds = ids;
+    } else if (firing.length === 0) {
+      if (resolved.length > 0 && s.notifyResolved) this.send(g, 'resolved', [], resolved, inhibited);
+      g.lastFiringIds = ids;
+    }
+    g.flushedOnce = true;
+    g.resolved.clear();
+    if (g.firing.size === 0) this.groups.delete(g.key);
+    else this.schedule(g);
+  }
+
+  private send(g: Group, state: 'firing' | 'resolved', firing: AlertInstance[], resolved: AlertInstance[], inhibited: number): void {
+    const now = this.t;
+    const members = state === 'firing' ? firing : resolved;
+    const all = [...firing, ...resolved];
+    const single = all.length === 1 ? all[0] : undefined;
+    const severity = members.reduce<AlertSeverity>((m, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[m] ? a.severity : m), 'info');
+    const values: Record<string, number> = {};
+    for (const a of members) for (const [k, v] of Object.entries(a.values)) if (!(k in values) || v > values[k]!) values[k] = v;
+    values.count = members.length;
+    values.resolved = resolved.length;
+    values.inhibited = inhibited;
+    let id = `${g.key}@${iso(now)}`;
+    for (let n = 2; this.notificationIds.has(id); n++) id = `${g.key}@${iso(now)}#${n}`;
+    this.notificationIds.add(id);
+    const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels };
+    const summary = single
+      ? single.state === 'resolved' ? `Resolved: ${single.summary}` : single.summary
+      : (this.hooks.groupSummary?.(info, firing, resolved, inhibited) ?? defaultGroupSummary(info, firing, resolved));
+    const n: AlertNotification = {
+      id,
+      at: now,
+      key: g.key,
+      rule: g.rule,
+      state,
+      severity,
+      brand: g.brand,
+      summary,
+      labels: single ? { ...single.labels, ...g.labels } : { ...g.labels },
+      values,
+      startsAt: Math.min(...members.map((a) => a.startsAt)),
+      count: members.length,
+      link: single?.link ?? this.hooks.groupLink?.(info),
+      alerts: all,
+      inhibited,
+    };
+    if (state === 'resolved') n.endsAt = Math.max(...members.map((a) => a.endsAt ?? now));
+    this.hooks.notify(n);
+    this.hooks.record({
+      state: 'notified',
+      at: now,
+      alertId: id,
+      alertKey: g.key,
+      rule: g.rule,
+      brand: g.brand,
+      severity,
+      startedAt: n.startsAt,
+      endedAt: n.endsAt,
+      summary,
+      labels: n.labels,
+      values,
+      link: n.link,
+      inhibited: false,
+      groupKey: g.key,
+      notifyState: state,
+      count: n.count,
+      memberIds: all.map((a) => a.id),
+    });
+  }
+
+  /** The key of a firing alert that holds this one back, if any. */
+  private inhibitor(a: Alert): string | undefined {
+    for (let i = 0; i < this.inhibit.length; i++) {
+      const rule = this.inhibit[i]!;
+      if (!rule.targetRules.includes(a.rule.name)) continue;
+      const set = this.sources[i]!.get(equalKey(rule.equal, a.labels));
+      if (set && set.size > 0) return set.values().next().value;
+    }
+    return undefined;
+  }
+
+  private sourceIndex(a: Alert, firing: boolean): void {
+    for (let i = 0; i < this.inhibit.length; i++) {
+      const rule = this.inhibit[i]!;
+      if (!rule.sourceRules.includes(a.rule.name)) continue;
+      const k = equalKey(rule.equal, a.labels);
+      const m = this.sources[i]!;
+      let set = m.get(k);
+      if (firing) {
+        if (!set) m.set(k, (set = new Set()));
+        set.add(a.key);
+      } else if (set) {
+        set.delete(a.key);
+        if (set.size === 0) m.delete(k);
+      }
+    }
+  }
+
+  private instance(a: Alert, state: 'firing' | 'resolved', endsAt?: number): AlertInstance {
+    const i: AlertInstance = {
+      id: a.id,
+      key: a.key,
+      rule: a.rule.name,
+      state,
+      severity: a.severity,
+      brand: a.brand,
+      summary: a.summary,
+      labels: a.labels,
+      values: { ...a.values },
+      startsAt: a.activeAt,
+    };
+    if (endsAt !== undefined) i.endsAt = endsAt;
+    if (a.link !== undefined) i.link = a.link;
+    return i;
+  }
+
+  private record(a: Alert, state: AlertRowState, at: number, extra: { endedAt?: number; inhibitedBy?: string | undefined; reason?: string } = {}): void {
+    const r: AlertRecord = {
+      state,
+      at,
+      alertId: a.id,
+      alertKey: a.key,
+      rule: a.rule.name,
+      brand: a.brand,
+      severity: a.severity,
+      startedAt: a.activeAt,
+      summary: a.summary,
+      labels: a.labels,
+      values: { ...a.values },
+      inhibited: extra.inhibitedBy !== undefined,
+      count: 1,
+    };
+    if (a.link !== undefined) r.link = a.link;
+    if (extra.endedAt !== undefined) r.endedAt = extra.endedAt;
+    if (extra.inhibitedBy !== undefined) r.inhibitedBy = extra.inhibitedBy;
+    if (extra.reason !== undefined) r.reason = extra.reason;
+    if (a.rule.notify && state !== 'pending' && state !== 'inactive') r.groupKey = this.groupKeyOf(a);
+    this.hooks.record(r);
+  }
+
+  private groupKeyOf(a: Alert): string {
+    return a.group?.key ?? groupIdentity(a).key;
+  }
+}
+
+/** A rule's alerts of one brand (and of equal group_by labels) are one group: `rule|brand=b|channel=c`. */
+function groupIdentity(a: Alert): { key: string; labels: Record<string, string> } {
+  const labels: Record<string, string> = { brand: a.brand };
+  for (const l of a.rule.groupBy) if (l !== 'brand') labels[l] = a.labels[l] ?? '';
+  return { key: [a.rule.name, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join('|'), labels };
+}
+
+function equalKey(labels: readonly string[], values: Record<string, string>): string {
+  return labels.map((l) => values[l] ?? '').join('\u0000');
+}
+
+function defaultGroupSummary(g: GroupInfo, firing: AlertInstance[], resolved: AlertInstance[]): string {
+  if (firing.length === 0) return `Resolved: ${resolved.length} ${g.rule} alerts for ${g.brand}`;
+  const more = firing.length > 1 ? ` (and ${firing.length - 1} more)` : '';
+  return `${firing.length} ${g.rule} alerts firing for ${g.brand}: ${firing[0]!.summary}${more}`;
+}

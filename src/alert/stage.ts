@@ -1,0 +1,255 @@
+/**
+ * @module alert/stage
+ * The alert engine as a pipeline stage. It reads the detections earlier stages pushed, evaluates
+ * the view thresholds, runs the lifecycle on the pipeline clock (event time in replays, the live
+ * clock every 250 ms in live mode), stores every transition in the `alerts` table in the batch's
+ * transaction, and only after that commit hands notifications to the sinks, which send in the
+ * background: a slow or failing sink never holds the pipeline. Delivery outcomes come back as rows
+ * with the next batch or tick.
+ *
+ * @example
+ * const stage = await AlertStage.create({ config: cfg.alerts, db, clock, live: true });
+ * const pipeline = new Pipeline({ writer, stages: [...detectors, stage], live: true, clock });
+ */
+import type { Clock } from '../contract/clock.js';
+import type { Detection, Stage, StageContext, CommitInfo } from '../pipeline/stage.js';
+import type { Database } from '../store/database.js';
+import { TableAppender } from '../store/appender.js';
+import type { TableRow } from '../store/rows.js';
+import { AlertsConfig } from './config.js';
+import { SinkQueue, type DeliveryOutcome, type RetryOptions } from './dispatch.js';
+import { AlertEngine, type AlertRecord, type GroupInfo, type Signal } from './engine.js';
+import { DEFAULT_DRILLDOWN, LinkBuilder } from './link.js';
+import { outcomeRow, transitionRow } from './rows.js';
+import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
+import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
+import { buildSinks, queueSinks, type BuildSinksOptions } from './sinks/build.js';
+import { groupSummary } from './summary.js';
+import { ViewThresholdCheck } from './view-threshold.js';
+
+export const ALERTS_TABLE = 'alerts';
+
+export interface AlertStageOptions {
+  /** The `alerts` section (parsed; defaults applied). */
+  config: AlertsConfig;
+  /** For view thresholds and for storing delivery outcomes that arrive after the last batch. */
+  db?: Database;
+  clock: Clock;
+  live: boolean;
+  /** The database path, so CLI links open the right file. */
+  databasePath?: string;
+  /** Use these sinks instead of the configured ones (tests, embedding). */
+  sinks?: AlertSink[];
+  /** Retry settings for `sinks` given above. */
+  retry?: Partial<RetryOptions> & { queueSize?: number };
+  /** Passed to the sink builder (env for secrets, stdout stream, the Kafka sink factory). */
+  build?: BuildSinksOptions;
+  /** Wall clock for `recorded_at` and delivery times. */
+  wall?: () => number;
+}
+
+export class AlertStage implements Stage {
+  readonly name = 'alerts';
+  readonly engine: AlertEngine;
+  readonly queues: SinkQueue[];
+  private readonly config: AlertsConfig;
+  private readonly clock: Clock;
+  private readonly live: boolean;
+  private readonly wall: () => number;
+  private readonly links: LinkBuilder;
+  /** How many detections of a context were read (onEvents and onTick share one context in replays). */
+  private readonly consumed = new WeakMap<Detection[], number>();
+  /** Notifications to send once the context they were made in has committed. */
+  private readonly outbox = new WeakMap<Detection[], AlertNotification[]>();
+  private records: AlertRecord[] = [];
+  private notifications: AlertNotification[] = [];
+  private outcomes: { o: DeliveryOutcome; at: number }[] = [];
+  /** Last error message per view threshold, so a broken query is recorded once, not every minute. */
+  private readonly checkErrors = new Map<string, string>();
+  private closed = false;
+
+  private constructor(
+    options: AlertStageOptions,
+    queues: SinkQueue[],
+    private readonly checks: ViewThresholdCheck[],
+    private readonly db: Database | undefined,
+  ) {
+    this.config = options.config;
+    this.clock = options.clock;
+    this.live = options.live;
+    this.wall = options.wall ?? Date.now;
+    this.queues = queues;
+    this.links = new LinkBuilder({ baseUrl: options.config.link_base_url, template: options.config.link_template, database: options.databasePath });
+    this.engine = new AlertEngine({
+      rules: ruleSettings(options.config),
+      inhibit: inhibitSettings(options.config),
+      hooks: {
+        record: (r) => this.records.push(r),
+        notify: (n) => this.notifications.push(n),
+        alertLink: (a) => this.alertLink(a),
+        groupLink: (g) => this.groupLink(g),
+        groupSummary,
+      },
+    });
+  }
+
+  /** Checks the view thresholds against the database and builds the sinks; config errors throw here, at start. */
+  static async create(options: AlertStageOptions): Promise<AlertStage> {
+    const config = AlertsConfig.parse(options.config);
+    const checks: ViewThresholdCheck[] = [];
+    const enabled = config.view_thresholds.filter((v) => v.enabled);
+    if (enabled.length > 0 && !options.db) throw new Error('alerts.view_thresholds need the database: pass db to AlertStage.create');
+    try {
+      for (const v of enabled) checks.push(await ViewThresholdCheck.prepare(options.db!, v));
+    } catch (err) {
+      for (const c of checks) c.close();
+      throw err;
+    }
+    let stage: AlertStage | undefined;
+    const onOutcome = (o: DeliveryOutcome) => stage?.outcome(o);
+    let queues: SinkQueue[];
+    if (options.sinks) {
+      queues = options.sinks.map((s) => new SinkQueue(s, { ...options.retry, onOutcome }));
+    } else {
+      queues = queueSinks(await buildSinks(config.sinks, options.build), onOutcome);
+    }
+    stage = new AlertStage({ ...options, config }, queues, checks, options.db);
+    return stage;
+  }
+
+  /** Alerts pending or firing now (live page, tests). */
+  active(): AlertInstance[] {
+    return this.engine.active();
+  }
+
+  private outcome(o: DeliveryOutcome): void {
+    const at = this.live ? this.clock.now() : (o.notification.at ?? this.engine.now);
+    this.outcomes.push({ o, at });
+  }
+
+  private alertLink(a: AlertInstance): string | undefined {
+    const view = this.config.view_thresholds.find((v) => v.name === a.rule);
+    if (view) return this.links.linkSql(view.query.trim());
+    const cfg = ruleConfig(this.config, a.rule) as { drilldown_sql?: string } | undefined;
+    const sql = cfg?.drilldown_sql ?? DEFAULT_DRILLDOWN[a.rule]?.alert;
+    return sql ? this.links.link(sql, { ...a.labels, brand: a.brand, rule: a.rule, key: a.key }) : undefined;
+  }
+
+  private groupLink(g: GroupInfo): string | undefined {
+    const view = this.config.view_thresholds.find((v) => v.name === g.rule);
+    if (view) return this.links.linkSql(view.query.trim());
+    const cfg = ruleConfig(this.config, g.rule) as { group_drilldown_sql?: string } | undefined;
+    const sql = cfg?.group_drilldown_sql ?? DEFAULT_DRILLDOWN[g.rule]?.group;
+    return sql ? this.links.link(sql, { ...g.labels, rule: g.rule, key: g.key }) : undefined;
+  }
+
+  onEvents(_events: unknown, ctx: StageContext): void {
+    // Live: what a reply resolved is evaluated at once; replays wait for the batch's watermark tick.
+    this.step(ctx, this.live ? this.clock.now() : undefined);
+  }
+
+  async onTick(now: number, ctx: StageContext): Promise<void> {
+    this.step(ctx, now);
+    await this.runChecks(now, ctx);
+  }
+
+  async onFlush(now: number, ctx: StageContext): Promise<void> {
+    await this.onTick(now, ctx);
+  }
+
+  private newSignals(ctx: StageContext): Signal[] {
+    const from = this.consumed.get(ctx.detections) ?? 0;
+    const warnings = this.config.rules.customer_silence.warnings;
+    const out: Signal[] = [];
+    for (let i = from; i < ctx.detections.length; i++) out.push(...detectionSignals(ctx.detections[i]!, warnings));
+    this.consumed.set(ctx.detections, ctx.detections.length);
+    return out;
+  }
+
+  private step(ctx: StageContext, now: number | undefined): void {
+    const signals = this.newSignals(ctx);
+    const to = now ?? signals.reduce((m, s) => Math.max(m, s.at), this.engine.now);
+    this.engine.apply(signals, to);
+    this.emit(ctx);
+  }
+
+  private async runChecks(now: number, ctx: StageContext): Promise<void> {
+    for (const check of this.checks) {
+      if (!check.due(now)) continue;
+      try {
+        const signals = await check.run(now);
+        this.checkErrors.delete(check.rule.name);
+        this.engine.apply(signals, now);
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (this.checkErrors.get(check.rule.name) !== msg) {
+          this.checkErrors.set(check.rule.name, msg);
+          ctx.emit(ALERTS_TABLE, {
+            ts: now,
+            recorded_at: this.wall(),
+            state: 'error',
+            alert_id: `${check.rule.name}@${new Date(now).toISOString()}`,
+            alert_key: check.rule.name,
+            rule: check.rule.name,
+            brand: '*',
+            severity: check.rule.severity ?? 'warning',
+            summary: `the query of view threshold ${check.rule.name} failed; the rule is not evaluated until it runs again`,
+            reason: msg,
+          });
+        }
+      }
+    }
+    this.emit(ctx);
+  }
+
+  /** Moves what the engine produced into the context: rows now, notifications once committed. */
+  private emit(ctx: StageContext): void {
+    const notify = this.queues.length > 0 && (ctx.live || this.config.notify_replays);
+    const sinkNames = notify ? this.queues.map((q) => q.sink.name).join(',') : '';
+    const recordedAt = this.wall();
+    for (const r of this.records) ctx.emit(ALERTS_TABLE, transitionRow(r, recordedAt, r.state === 'notified' ? sinkNames : undefined));
+    this.records = [];
+    for (const { o, at } of this.outcomes) ctx.emit(ALERTS_TABLE, outcomeRow(o, at));
+    this.outcomes = [];
+    if (this.notifications.length > 0) {
+      if (notify) {
+        const list = this.outbox.get(ctx.detections);
+        if (list) list.push(...this.notifications);
+        else this.outbox.set(ctx.detections, this.notifications);
+      }
+      this.notifications = [];
+    }
+  }
+
+  afterCommit(info: CommitInfo): void {
+    const ns = this.outbox.get(info.detections);
+    if (!ns) return;
+    this.outbox.delete(info.detections);
+    for (const q of this.queues) q.enqueue(ns);
+  }
+
+  /** Waits (up to `drain_on_close_ms`) for the sinks, and stores the outcomes that came after the last batch. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.queues.map((q) => q.close(this.config.drain_on_close_ms)));
+    for (const c of this.checks) c.close();
+    if (this.outcomes.length > 0 && this.db) {
+      const rows: TableRow[] = this.outcomes.map(({ o, at }) => outcomeRow(o, at));
+      this.outcomes = [];
+      try {
+        const appender = await TableAppender.create(this.db.connection, ALERTS_TABLE);
+        await appender.append(this.db.connection, rows);
+      } catch (err) {
+        process.emitWarning(`alerts: could not store ${rows.length} delivery outcomes at shutdown: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+/** The stage factory registered in src/pipeline/stages.ts. */
+export async function alertStage(deps: { config: { alerts: AlertsConfig; database: string }; db: Database; clock: Clock; live: boolean }): Promise<AlertStage | undefined> {
+  if (!deps.config.alerts.enabled) return undefined;
+  return AlertStage.create({ config: deps.config.alerts, db: deps.db, clock: deps.clock, live: deps.live, databasePath: deps.config.database });
+}
+
