@@ -1,6 +1,8 @@
 -- One row per conversation with a severity: how fast it got its first public reply against the
 -- target for its (latest) severity and channel (table triage_targets), and how often a less
--- severe conversation of the same brand, opened later, was answered while it still waited.
+-- severe conversation of the same brand, opened later, was answered while it still waited
+-- (inversions; queue_inversions counts those in the same channel only). An inversion chance is
+-- such a pair in which at least one of the two has been answered.
 CREATE OR REPLACE VIEW triage_outcomes AS
 WITH c AS (
   SELECT
@@ -18,7 +20,10 @@ pairs AS (
     a.brand,
     a.conversation_id,
     count(*) FILTER (WHERE b.first_response_at < coalesce(a.first_response_at, 'infinity'::TIMESTAMPTZ)) AS inversions,
-    count(*) FILTER (WHERE b.first_response_at IS NOT NULL OR a.first_response_at IS NOT NULL) AS inversion_chances
+    count(*) FILTER (WHERE b.first_response_at IS NOT NULL OR a.first_response_at IS NOT NULL) AS inversion_chances,
+    -- The same within the conversation's own channel (its queue): what the scorecard's score reads.
+    count(*) FILTER (WHERE b.channel = a.channel AND b.first_response_at < coalesce(a.first_response_at, 'infinity'::TIMESTAMPTZ)) AS queue_inversions,
+    count(*) FILTER (WHERE b.channel = a.channel AND (b.first_response_at IS NOT NULL OR a.first_response_at IS NOT NULL)) AS queue_inversion_chances
   FROM c a
   JOIN c b
     ON b.brand = a.brand
@@ -49,6 +54,8 @@ SELECT
   c.resolution_seconds,
   coalesce(p.inversions, 0) AS inversions,
   coalesce(p.inversion_chances, 0) AS inversion_chances,
+  coalesce(p.queue_inversions, 0) AS queue_inversions,
+  coalesce(p.queue_inversion_chances, 0) AS queue_inversion_chances,
   cp.period_id
 FROM c
 CROSS JOIN data_as_of a

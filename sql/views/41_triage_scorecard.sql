@@ -1,8 +1,12 @@
 -- Per brand × crisis period × severity (period_id NULL: outside any crisis period): first
--- response times, target share, inversions, and one "bleeding first" score per period.
--- bleeding_first_score = 100 × (1 − inversions / inversion_chances) over the period's
--- conversations: 100 means every more severe case that was waiting got its reply before any less
--- severe case opened after it; 0 means it never did. NULL when no such pair exists.
+-- response times, target share, inversions, and one "bleeding first" score per period:
+--   bleeding_first_score = 100 × (1 − queue_inversions / queue_inversion_chances)
+-- summed over the period's conversations (those opened in it). A pair is a more severe
+-- conversation and a less severe one of the same channel opened while the first still waited;
+-- it is inverted when the less severe one got its first reply first. 100: the most severe were
+-- always answered first; 0: never. Pairs are taken within a channel because each channel is its
+-- own queue with its own pace (a chat answered in 2 minutes while an e-mail waits an hour is not a
+-- triage failure). NULL when the period has no such pair.
 CREATE OR REPLACE VIEW triage_scorecard AS
 SELECT
   brand,
@@ -18,7 +22,9 @@ SELECT
   count(*) FILTER (WHERE within_target) / nullif(count(within_target), 0) AS within_target_share,
   sum(inversions) AS inversions,
   sum(inversion_chances) AS inversion_chances,
-  round(100 * (1 - sum(sum(inversions)) OVER w / nullif(sum(sum(inversion_chances)) OVER w, 0)), 1) AS bleeding_first_score
+  sum(queue_inversions) AS queue_inversions,
+  sum(queue_inversion_chances) AS queue_inversion_chances,
+  round(100 * (1 - sum(sum(queue_inversions)) OVER w / nullif(sum(sum(queue_inversion_chances)) OVER w, 0)), 1) AS bleeding_first_score
 FROM triage_outcomes
 GROUP BY brand, period_id, severity
 WINDOW w AS (PARTITION BY brand, period_id);

@@ -1,4 +1,4 @@
--- Promise keeping per brand × agent, per brand × channel and per brand (column `by` says which).
+-- Promise keeping per brand × agent, per brand × channel and per brand (column grouped_by says which).
 -- keep_rate = kept / (kept + late + broken): open and cancelled promises are not decided yet or
 -- not owed. median_margin_seconds over kept and late promises: positive means early
 -- ("under-promise, over-deliver"), negative late.
@@ -9,7 +9,7 @@ WITH p AS (
 )
 SELECT
   brand,
-  CASE WHEN GROUPING(agent) = 0 THEN 'agent' WHEN GROUPING(chan) = 0 THEN 'channel' ELSE 'brand' END AS by,
+  CASE WHEN GROUPING(agent) = 0 THEN 'agent' WHEN GROUPING(chan) = 0 THEN 'channel' ELSE 'brand' END AS grouped_by,
   CASE WHEN GROUPING(agent) = 0 THEN agent END AS agent_id,
   CASE WHEN GROUPING(chan) = 0 THEN chan END AS channel,
   count(*) AS made,
