@@ -45,7 +45,8 @@ export class ViewThresholdCheck {
 
   private constructor(
     readonly rule: ViewThresholdRule,
-    private readonly statement: DuckDBPreparedStatement,
+    private readonly db: Database,
+    private readonly sql: string,
     readonly labelColumns: string[],
   ) {}
 
@@ -59,7 +60,13 @@ export class ViewThresholdCheck {
       if (extracted.count !== 1) {
         throw new AlertConfigError(`${at}: the query must be exactly one statement, found ${extracted.count}. Remove the extra statements.`);
       }
-      statement = await extracted.prepare(0);
+      const checked = await extracted.prepare(0);
+      const type = checked.statementType;
+      checked.destroySync();
+      if (type !== StatementType.SELECT) {
+        throw new AlertConfigError(`${at}: the query must be a read-only SELECT, got a ${StatementType[type]} statement. Alerts never change data.`);
+      }
+      statement = await db.connection.prepare(sql);
     } catch (err) {
       if (err instanceof AlertConfigError) throw err;
       throw new AlertConfigError(
@@ -67,19 +74,17 @@ export class ViewThresholdCheck {
         { cause: err },
       );
     }
-    if (statement.statementType !== StatementType.SELECT) {
-      statement.destroySync();
-      throw new AlertConfigError(`${at}: the query must be a read-only SELECT, got a ${StatementType[statement.statementType]} statement. Alerts never change data.`);
-    }
     const columns: string[] = [];
     for (let i = 0; i < statement.columnCount; i++) columns.push(statement.columnName(i));
+    // Checked, not kept: a statement prepared before later appends read strings back garbled
+    // (@duckdb/node-api 1.5: 'acme' came back as 'd'), so each run sends the query text.
+    statement.destroySync();
     if (!columns.includes('value')) {
-      statement.destroySync();
       throw new AlertConfigError(
         `${at}: the query returns columns ${columns.join(', ')} but no "value" column. Name the measured number: SELECT count(*) AS value ...`,
       );
     }
-    return new ViewThresholdCheck(rule, statement, columns.filter((c) => c !== 'value'));
+    return new ViewThresholdCheck(rule, db, sql, columns.filter((c) => c !== 'value'));
   }
 
   due(now: number): boolean {
@@ -91,8 +96,7 @@ export class ViewThresholdCheck {
     this.lastRun = now;
     let rows: Record<string, unknown>[];
     try {
-      const reader = await this.statement.runAndReadAll();
-      rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+      rows = await this.db.query(this.sql);
     } catch (err) {
       throw new AlertError(`view threshold "${this.rule.name}" failed: ${(err as Error).message.split('\n')[0]}`, { cause: err, retriable: true });
     }
@@ -122,7 +126,7 @@ export class ViewThresholdCheck {
   }
 
   close(): void {
-    this.statement.destroySync();
+    // Nothing held: the query is sent as text on each run.
   }
 }
 
