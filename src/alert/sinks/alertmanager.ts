@@ -71,14 +71,19 @@ export class AlertmanagerSink implements AlertSink {
 
   toPostable(a: AlertInstance, n: AlertNotification): PostableAlert {
     const now = this.wall();
+    const own: Record<string, string> = { alertname: a.rule, brand: a.brand, severity: a.severity, alert_key: a.key };
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(a.labels)) {
       if (v === '') continue;
       let name = labelName(k);
-      if (RESERVED.has(name)) name = `label_${name}`;
+      if (RESERVED.has(name)) {
+        // A detector label that clashes with ours (a ticket's severity) keeps its value under another name.
+        if (own[name] === v) continue;
+        name = `label_${name}`;
+      }
       labels[name] = v;
     }
-    Object.assign(labels, { alertname: a.rule, brand: a.brand, severity: a.severity, alert_key: a.key });
+    Object.assign(labels, own);
     const annotations: Record<string, string> = { summary: a.summary, crisiscx_alert_id: a.id };
     if (n.count > 1 || n.inhibited) annotations.description = n.summary;
     if (a.link) annotations.link = a.link;
