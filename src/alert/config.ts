@@ -10,6 +10,10 @@ import { z } from 'zod';
 
 const Severity = z.enum(['critical', 'warning', 'info']);
 
+/** A URL, with an error that quotes what was given. */
+const Url = (example: string) =>
+  z.url({ protocol: /^https?$/, error: (issue) => `expected a URL such as ${example}, got ${JSON.stringify(String(issue.input ?? '')).slice(0, 80)}` });
+
 /** Names a rule or a label can take: they become Alertmanager labels and SQL placeholders. */
 const Name = z
   .string()
@@ -164,7 +168,7 @@ const HttpAuth = {
 const WebhookSink = z
   .strictObject({
     type: z.literal('webhook').describe('HTTP POST of each notification (Slack incoming-webhook compatible)'),
-    url: z.url().optional().describe('the endpoint; or url_from_env for a secret URL such as a Slack webhook'),
+    url: Url('https://hooks.slack.com/services/...').optional().describe('the endpoint; or url_from_env for a secret URL such as a Slack webhook'),
     url_from_env: z.string().min(1).optional().describe('environment variable holding the URL'),
     format: z.enum(['slack', 'json']).default('slack').describe('slack: {text, blocks}; json: the notification object as is'),
     ...HttpAuth,
@@ -176,7 +180,7 @@ const WebhookSink = z
 
 const AlertmanagerSink = z.strictObject({
   type: z.literal('alertmanager').describe("Prometheus Alertmanager's API v2 (POST /api/v2/alerts)"),
-  url: z.url().describe('Alertmanager base URL, e.g. http://127.0.0.1:9093'),
+  url: Url('http://127.0.0.1:9093').describe('Alertmanager base URL, e.g. http://127.0.0.1:9093'),
   resend_secs: z
     .number()
     .positive()
@@ -206,8 +210,7 @@ export const AlertsConfig = z
       .boolean()
       .default(false)
       .describe('send notifications when replaying past events (ingest, replay); by default replays only store what would have been sent'),
-    link_base_url: z
-      .url()
+    link_base_url: Url('http://127.0.0.1:8080')
       .optional()
       .describe('base URL of the crisiscx server for links in alerts; without it, links are `crisiscx sql "..."` commands'),
     link_template: z
