@@ -78,10 +78,10 @@ solves AS (
   WHERE p.kind = 'fix'
   GROUP BY p.brand, p.conversation_id, p.promise_id
 ),
-fulfilled AS (
+reached AS (
   SELECT
     p.*,
-    coalesce(p.kept_at, r.first_reply_at, v.solved_at) AS fulfilled_at,
+    coalesce(p.kept_at, r.first_reply_at, v.solved_at) AS reached_at,
     CASE
       WHEN p.kept_at IS NOT NULL THEN 'kept_event'
       WHEN r.first_reply_at IS NOT NULL THEN 'reply'
@@ -90,6 +90,15 @@ fulfilled AS (
   FROM candidates p
   LEFT JOIN replies r ON r.brand = p.brand AND r.conversation_id = p.conversation_id AND r.promise_id = p.promise_id
   LEFT JOIN solves v ON v.brand = p.brand AND v.conversation_id = p.conversation_id AND v.promise_id = p.promise_id
+),
+fulfilled AS (
+  -- What happens after a cancellation fulfils nothing.
+  SELECT
+    * EXCLUDE (reached_at, fulfilled_by),
+    cancelled_at IS NOT NULL AND (reached_at IS NULL OR reached_at > cancelled_at) AS is_cancelled,
+    CASE WHEN NOT is_cancelled THEN reached_at END AS fulfilled_at,
+    CASE WHEN NOT is_cancelled THEN fulfilled_by END AS fulfilled_by
+  FROM reached
 )
 SELECT
   f.brand,
@@ -105,7 +114,7 @@ SELECT
   f.fulfilled_at,
   f.fulfilled_by,
   CASE
-    WHEN f.cancelled_at IS NOT NULL AND (f.fulfilled_at IS NULL OR f.fulfilled_at > f.cancelled_at) THEN 'cancelled'
+    WHEN f.is_cancelled THEN 'cancelled'
     WHEN f.fulfilled_at <= f.due_at THEN 'kept'
     WHEN f.fulfilled_at <= f.due_at + to_seconds(s.grace_secs) THEN 'late'
     WHEN f.fulfilled_at IS NOT NULL OR a.as_of > f.due_at + to_seconds(s.grace_secs) THEN 'broken'
