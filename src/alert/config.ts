@@ -21,6 +21,8 @@ const Name = z
 
 interface RuleDefaults {
   severity?: z.output<typeof Severity>;
+  resolve_after_secs?: number;
+  notify_resolved?: boolean;
   for_secs: number;
   keep_firing_for_secs: number;
   renotify_secs: number;
@@ -65,7 +67,13 @@ function lifecycleFields(d: RuleDefaults) {
       .default(d.group_interval_secs)
       .describe('how long a group waits after a notification before telling about alerts that joined or resolved'),
     notify: z.boolean().default(true).describe('false: alerts are stored in the `alerts` table but never sent to sinks'),
-    notify_resolved: z.boolean().default(true).describe('send a notification when a notified group resolves'),
+    notify_resolved: z
+      .boolean()
+      .default(d.notify_resolved ?? true)
+      .describe('send a notification when a notified group resolves'),
+    resolve_after_secs: (d.resolve_after_secs !== undefined ? z.number().positive().default(d.resolve_after_secs) : z.number().positive().optional()).describe(
+      'resolves an alert its detector has not confirmed for this long, for detections that never say "resolved" (a broken promise stays broken); default: never',
+    ),
   };
 }
 
@@ -109,7 +117,8 @@ const SpikeRule = z
 
 const PromiseRule = z
   .strictObject({
-    ...lifecycleFields({ for_secs: 0, keep_firing_for_secs: 0, renotify_secs: 3600, group_wait_secs: 0, group_interval_secs: 300 }),
+    // A broken promise stays broken and its detector never resolves it: page once, clear after an hour, quietly.
+    ...lifecycleFields({ for_secs: 0, keep_firing_for_secs: 0, renotify_secs: 3600, group_wait_secs: 0, group_interval_secs: 300, resolve_after_secs: 3600, notify_resolved: false }),
     ...DetectionRuleFields,
   })
   .describe('a promise to a customer broken: not kept by its due time and grace (detection kind promise)');

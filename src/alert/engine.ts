@@ -31,6 +31,8 @@ export interface RuleSettings {
   /** false: alerts are recorded, never notified. */
   notify: boolean;
   notifyResolved: boolean;
+  /** Resolves an alert whose condition was not confirmed (a new active signal) for this long; for event-like detections that never say "resolved". */
+  resolveAfterMs?: number;
 }
 
 export interface InhibitSettings {
@@ -119,6 +121,8 @@ interface Alert {
   /** The condition still holds (false while keep_firing_for runs). */
   conditionActive: boolean;
   timer: Timer<TimerValue> | undefined;
+  /** resolve_after: when the condition was last confirmed, and the timer that ends it. */
+  expiry: Timer<TimerValue> | undefined;
   group: Group | undefined;
   /** Was part of a firing notification, so its end is worth a resolved notification. */
   notified: boolean;
@@ -134,7 +138,7 @@ interface Group extends GroupInfo {
   timer: Timer<TimerValue> | undefined;
 }
 
-type TimerValue = { type: 'fire' | 'resolve'; alert: Alert } | { type: 'flush'; group: Group };
+type TimerValue = { type: 'fire' | 'resolve' | 'expire'; alert: Alert } | { type: 'flush'; group: Group };
 
 const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
 
@@ -212,6 +216,9 @@ export class AlertEngine {
       if (v.type === 'flush') {
         v.group.timer = undefined;
         this.flush(v.group);
+      } else if (v.type === 'expire') {
+        v.alert.expiry = undefined;
+        this.expire(v.alert);
       } else {
         v.alert.timer = undefined;
         if (v.type === 'fire') this.fire(v.alert);
@@ -241,9 +248,11 @@ export class AlertEngine {
           state: 'pending',
           conditionActive: true,
           timer: undefined,
+          expiry: undefined,
           group: undefined,
           notified: false,
         };
+        this.confirm(alert, s.at);
         alert.link = this.hooks.alertLink?.(this.instance(alert, 'firing'));
         this.alerts.set(key, alert);
         if (rule.forMs > 0 && s.at + rule.forMs > this.t) {
@@ -254,6 +263,7 @@ export class AlertEngine {
         }
         return;
       }
+      this.confirm(a, s.at);
       a.severity = rule.severity ?? s.severity;
       a.summary = s.summary;
       a.labels = { ...s.labels, brand: s.brand };
@@ -268,14 +278,41 @@ export class AlertEngine {
     }
     if (!a || !a.conditionActive) return;
     Object.assign(a.values, s.values);
+    this.end(a, s.at, 'condition ended before for_secs elapsed');
+  }
+
+  /** The condition holds at `at`: push back the resolve_after expiry. */
+  private confirm(a: Alert, at: number): void {
+    const after = a.rule.resolveAfterMs;
+    if (after === undefined) return;
+    if (a.expiry) a.expiry.cancelled = true;
+    a.expiry = this.timers.add(Math.max(at + after, this.t), PRIO_ALERT, { type: 'expire', alert: a });
+  }
+
+  private expire(a: Alert): void {
+    if (this.alerts.get(a.key) !== a || !a.conditionActive) return;
+    const why = `not confirmed for ${Math.round(a.rule.resolveAfterMs! / 1000)} s (resolve_after_secs)`;
     if (a.state === 'pending') {
-      if (a.timer) a.timer.cancelled = true;
-      this.alerts.delete(key);
-      this.record(a, 'inactive', this.t, { endedAt: this.t, reason: 'condition ended before for_secs elapsed' });
+      this.end(a, this.t, why);
       return;
     }
     a.conditionActive = false;
-    const until = s.at + rule.keepFiringForMs;
+    if (a.timer) a.timer.cancelled = true;
+    this.resolve(a, why);
+  }
+
+  /** The condition ended at `at`: a pending alert goes inactive, a firing one resolves after keep_firing_for. */
+  private end(a: Alert, at: number, pendingReason: string): void {
+    const rule = a.rule;
+    if (a.state === 'pending') {
+      if (a.timer) a.timer.cancelled = true;
+      if (a.expiry) a.expiry.cancelled = true;
+      this.alerts.delete(a.key);
+      this.record(a, 'inactive', this.t, { endedAt: this.t, reason: pendingReason });
+      return;
+    }
+    a.conditionActive = false;
+    const until = at + rule.keepFiringForMs;
     if (until > this.t) a.timer = this.timers.add(until, PRIO_ALERT, { type: 'resolve', alert: a });
     else this.resolve(a);
   }
@@ -293,10 +330,11 @@ export class AlertEngine {
     this.schedule(g);
   }
 
-  private resolve(a: Alert): void {
+  private resolve(a: Alert, reason?: string): void {
     this.alerts.delete(a.key);
+    if (a.expiry) a.expiry.cancelled = true;
     this.sourceIndex(a, false);
-    this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a) });
+    this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a), ...(reason ? { reason } : {}) });
     const g = a.group;
     if (!g) return;
     g.firing.delete(a.key);

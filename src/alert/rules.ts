@@ -16,7 +16,16 @@ export const WARNING_SUFFIX = '_warning';
 
 type LifecycleConfig = Pick<
   DetectionRuleConfig,
-  'severity' | 'for_secs' | 'keep_firing_for_secs' | 'renotify_secs' | 'group_by' | 'group_wait_secs' | 'group_interval_secs' | 'notify' | 'notify_resolved'
+  | 'severity'
+  | 'for_secs'
+  | 'keep_firing_for_secs'
+  | 'renotify_secs'
+  | 'group_by'
+  | 'group_wait_secs'
+  | 'group_interval_secs'
+  | 'notify'
+  | 'notify_resolved'
+  | 'resolve_after_secs'
 >;
 
 export function settingsOf(name: string, c: LifecycleConfig): RuleSettings {
@@ -32,6 +41,7 @@ export function settingsOf(name: string, c: LifecycleConfig): RuleSettings {
     notifyResolved: c.notify_resolved,
   };
   if (c.severity) s.severity = c.severity;
+  if (c.resolve_after_secs !== undefined) s.resolveAfterMs = c.resolve_after_secs * 1000;
   return s;
 }
 

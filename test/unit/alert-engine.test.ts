@@ -117,6 +117,19 @@ describe('alert lifecycle', () => {
     expect(sent.map((n) => n.state)).toEqual(['firing', 'resolved']);
   });
 
+  it('resolve_after: an alert its detector stops confirming resolves by itself, with the reason', () => {
+    const { engine, sent, records } = setup([rule('promise', { resolveAfterMs: 60 * MIN, notifyResolved: false, renotifyMs: 24 * 60 * MIN })]);
+    const broken = (at: number): Signal => ({ rule: 'promise', key: 'p1', brand: 'acme', active: true, at, severity: 'warning', summary: 'callback promise broken', labels: {}, values: {} });
+    engine.apply([broken(T0)], T0);
+    engine.apply([broken(T0 + 30 * MIN)], T0 + 30 * MIN); // confirmed again: the hour restarts
+    engine.advance(T0 + 89 * MIN);
+    expect(engine.counts().firing).toBe(1);
+    engine.advance(T0 + 91 * MIN);
+    const resolved = records.filter((r) => r.state === 'resolved');
+    expect(resolved.map((r) => [r.at - T0, r.reason])).toEqual([[90 * MIN, 'not confirmed for 3600 s (resolve_after_secs)']]);
+    expect(sent.map((n) => n.state)).toEqual(['firing']); // notify_resolved off: no "resolved" page
+  });
+
   it('a resolved alert that fires again later is a new episode with a new id', () => {
     const { engine, records } = setup([rule('customer_silence')]);
     engine.apply([silence('c1', T0), silence('c1', T0 + MIN, false), silence('c1', T0 + 10 * MIN)], T0 + 10 * MIN);
