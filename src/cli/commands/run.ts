@@ -8,7 +8,7 @@ import type { Clock } from '../../contract/clock.js';
 import { loadPipelineConfig, parsePipelineConfig, type PipelineConfig } from '../../config/pipeline.js';
 import { buildPipeline, buildSource } from '../../pipeline/build.js';
 import { ScenarioSource } from '../../sources/scenario/source.js';
-import { startServer, type RunningServer } from '../../serve/server.js';
+import { serverOptions, startServer, type RunningServer } from '../../serve/server.js';
 import { ProgressLine } from '../progress.js';
 import { stopSignal } from './shared.js';
 
@@ -20,6 +20,8 @@ export interface RunOptions {
 
 export async function runPipeline(config: PipelineConfig, options: RunOptions = {}): Promise<void> {
   const { signal, stopped } = stopSignal();
+  // Token and exposure are checked before anything runs: a server it may not start stops the run.
+  const serve = config.serve.enabled ? serverOptions(config.serve) : undefined;
   const sources = config.sources.map((s) => buildSource(s, config));
   // A live (accelerated) scenario brings its own event clock; the live timers follow it.
   const liveClock: Clock | undefined = sources.find((s): s is ScenarioSource => s instanceof ScenarioSource && s.clock !== undefined)?.clock;
@@ -36,9 +38,9 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   let server: RunningServer | undefined;
   const stopTimers = live ? built.pipeline.startTimers() : () => undefined;
   try {
-    if (config.serve.enabled) {
-      server = await startServer({ db: built.db, host: config.serve.host, port: config.serve.port });
-      process.stderr.write(`crisiscx: serving ${server.url} (database ${config.database})\n`);
+    if (serve) {
+      server = await startServer({ db: built.db, ...serve });
+      process.stderr.write(`crisiscx: serving ${server.describeAccess()} (database ${config.database})\n`);
     }
     for (const src of sources) {
       current = src;
