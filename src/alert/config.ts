@@ -240,6 +240,11 @@ export const AlertsConfig = z
       .default([{ source_rules: ['brand_silence', 'spike'], target_rules: ['customer_silence', 'customer_silence_warning', 'promise'], equal: ['brand'] }])
       .describe('while a brand-level alert fires, per-conversation alerts of that brand are held back (stored, not sent)'),
     sinks: z.array(SinkConfig).default([{ type: 'stdout', format: 'text' }]).describe('where notifications go; [] for nowhere'),
+    restore_grace_secs: z
+      .number()
+      .min(0)
+      .default(600)
+      .describe('live restarts take back the alerts that were firing; those no detector confirms within this long resolve quietly'),
     drain_on_close_ms: z
       .number()
       .int()

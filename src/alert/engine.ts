@@ -82,6 +82,22 @@ export interface AlertRecord {
   reason?: string;
 }
 
+/** A firing alert as stored before a restart (from the alert_episodes view). */
+export interface RestoredAlert {
+  id: string;
+  key: string;
+  rule: string;
+  brand: string;
+  severity: AlertSeverity;
+  summary: string;
+  labels: Record<string, string>;
+  values: Record<string, number>;
+  link?: string;
+  startsAt: number;
+  /** It was part of a notification before the restart. */
+  notified: boolean;
+}
+
 export interface GroupInfo {
   key: string;
   rule: string;
@@ -126,6 +142,8 @@ interface Alert {
   group: Group | undefined;
   /** Was part of a firing notification, so its end is worth a resolved notification. */
   notified: boolean;
+  /** Restored after a restart and not confirmed by its detector since. */
+  restored: boolean;
 }
 
 interface Group extends GroupInfo {
@@ -251,6 +269,7 @@ export class AlertEngine {
           expiry: undefined,
           group: undefined,
           notified: false,
+          restored: false,
         };
         this.confirm(alert, s.at);
         alert.link = this.hooks.alertLink?.(this.instance(alert, 'firing'));
@@ -284,13 +303,68 @@ export class AlertEngine {
   /** The condition holds at `at`: push back the resolve_after expiry. */
   private confirm(a: Alert, at: number): void {
     const after = a.rule.resolveAfterMs;
+    if (a.restored && a.expiry) a.expiry.cancelled = true;
+    a.restored = false;
     if (after === undefined) return;
     if (a.expiry) a.expiry.cancelled = true;
     a.expiry = this.timers.add(Math.max(at + after, this.t), PRIO_ALERT, { type: 'expire', alert: a });
   }
 
+  /**
+   * Takes back alerts that were firing when the pipeline stopped, without new rows or pages: a
+   * detector that finds the condition again confirms them; those it does not confirm within
+   * `graceMs` resolve quietly (recorded, not notified), since nobody knows when they really ended.
+   */
+  restore(alerts: readonly RestoredAlert[], now: number, graceMs: number): void {
+    if (now > this.t) this.t = now;
+    for (const r of alerts) {
+      const rule = this.rules.get(r.rule);
+      if (!rule || this.alerts.has(r.key)) continue;
+      const a: Alert = {
+        id: r.id,
+        key: r.key,
+        rule,
+        brand: r.brand,
+        severity: r.severity,
+        summary: r.summary,
+        labels: { ...r.labels, brand: r.brand },
+        values: { ...r.values },
+        link: r.link,
+        activeAt: r.startsAt,
+        state: 'firing',
+        conditionActive: true,
+        timer: undefined,
+        expiry: undefined,
+        group: undefined,
+        notified: r.notified,
+        restored: true,
+      };
+      this.alerts.set(a.key, a);
+      a.expiry = this.timers.add(this.t + graceMs, PRIO_ALERT, { type: 'expire', alert: a });
+      this.sourceIndex(a, true);
+      if (!rule.notify) continue;
+      const g = this.groupFor(a);
+      a.group = g;
+      g.firing.set(a.key, a);
+      if (a.notified) {
+        g.lastFiringIds.add(a.id);
+        g.flushedOnce = true;
+        g.lastNotifiedAt = this.t;
+      }
+      this.schedule(g);
+    }
+  }
+
   private expire(a: Alert): void {
     if (this.alerts.get(a.key) !== a || !a.conditionActive) return;
+    if (a.restored) {
+      a.conditionActive = false;
+      // Its end is a guess: no "resolved" page, and its leaving is no change worth one.
+      a.notified = false;
+      a.group?.lastFiringIds.delete(a.id);
+      this.resolve(a, 'not confirmed by its detector after a restart');
+      return;
+    }
     const why = `not confirmed for ${Math.round(a.rule.resolveAfterMs! / 1000)} s (resolve_after_secs)`;
     if (a.state === 'pending') {
       this.end(a, this.t, why);

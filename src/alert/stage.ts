@@ -114,7 +114,35 @@ export class AlertStage implements Stage {
       queues = queueSinks(await buildSinks(config.sinks, options.build), onOutcome);
     }
     stage = new AlertStage({ ...options, config }, queues, checks, options.db);
+    if (options.live && options.db) await stage.restore(options.db);
     return stage;
+  }
+
+  /** Takes back what was firing when a live pipeline last stopped (see AlertEngine.restore). */
+  private async restore(db: Database): Promise<void> {
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT alert_id, alert_key, rule, brand, severity, summary, labels, measures, link,
+              epoch_ms(started_at) AS started_ms, first_notified_at IS NOT NULL AS notified
+       FROM alert_episodes WHERE state = 'firing'`,
+    );
+    const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : ({} as T));
+    this.engine.restore(
+      rows.map((r) => ({
+        id: String(r.alert_id),
+        key: String(r.alert_key),
+        rule: String(r.rule),
+        brand: String(r.brand),
+        severity: r.severity as AlertInstance['severity'],
+        summary: String(r.summary ?? ''),
+        labels: parse<Record<string, string>>(r.labels),
+        values: parse<Record<string, number>>(r.measures),
+        link: r.link === null ? undefined : String(r.link),
+        startsAt: Number(r.started_ms),
+        notified: r.notified === true,
+      })),
+      this.clock.now(),
+      this.config.restore_grace_secs * 1000,
+    );
   }
 
   /** Alerts pending or firing now (live page, tests). */

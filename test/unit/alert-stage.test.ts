@@ -217,6 +217,54 @@ describe('alert stage in a live pipeline', () => {
   });
 });
 
+describe('restart', () => {
+  it('takes back firing alerts without paging again; those no detector confirms resolve quietly', async () => {
+    const path = join(dir, 'restart.duckdb');
+    const run = async (t: number, sink: CaptureSink) => {
+      const db = await Database.open(path);
+      const clock = new ManualClock(t);
+      const detector = new ScriptedDetector();
+      const stage = await AlertStage.create({ config: AlertsConfig.parse({ sinks: [] }), db, clock, live: true, sinks: [sink] });
+      const pipeline = new Pipeline({ writer: await EventWriter.create(db), stages: [detector, stage], live: true, clock });
+      const tickAt = async (at: number) => {
+        clock.set(at);
+        await pipeline.tick(at);
+      };
+      return { db, detector, stage, pipeline, tickAt, close: async () => (await pipeline.close(), await db.close()) };
+    };
+    const before = new CaptureSink();
+    const a = await run(T0, before);
+    a.detector.push(silence('c1', T0), silence('c2', T0));
+    await a.tickAt(T0);
+    await a.close();
+    expect(before.sent.map((n) => n.count)).toEqual([2]);
+
+    const after = new CaptureSink();
+    const b = await run(T0 + 10 * MIN, after);
+    cleanup.push(b.close);
+    expect(b.stage.active().map((x) => x.key).sort()).toEqual(['customer_silence|acme|c1', 'customer_silence|acme|c2']);
+    // The silence detector, rebuilt from silence_gaps, reports c1 again; nobody reports c2.
+    b.detector.push(silence('c1', T0 + 10 * MIN));
+    await b.tickAt(T0 + 10 * MIN);
+    await b.tickAt(T0 + 21 * MIN);
+    b.detector.push(silence('c1', T0 + 22 * MIN, 'resolved'));
+    await b.tickAt(T0 + 22 * MIN);
+    await b.tickAt(T0 + 30 * MIN);
+    await flushed(b.stage);
+    const rows = await b.db.query<Record<string, unknown>>(
+      `SELECT state, alert_key, reason, CAST(epoch_ms(ts) - ${T0} AS DOUBLE) AS t FROM alerts WHERE state IN ('firing', 'resolved') ORDER BY ts, alert_key`,
+    );
+    expect(rows.map((r) => [r.state, r.alert_key, r.t, r.reason])).toEqual([
+      ['firing', 'customer_silence|acme|c1', 0, null],
+      ['firing', 'customer_silence|acme|c2', 0, null],
+      ['resolved', 'customer_silence|acme|c2', 20 * MIN, 'not confirmed by its detector after a restart'],
+      ['resolved', 'customer_silence|acme|c1', 22 * MIN, null],
+    ]);
+    // After the restart: no second "firing" page, one "resolved" for the alert that was paged and really ended.
+    expect(after.sent.map((n) => [n.state, n.count, n.alerts!.map((x) => x.key)])).toEqual([['resolved', 1, ['customer_silence|acme|c1']]]);
+  });
+});
+
 describe('view thresholds', () => {
   const unanswered = {
     name: 'unanswered_backlog',
