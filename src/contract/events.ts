@@ -52,7 +52,7 @@ export function parseEventTime(value: unknown): { ok: true; ms: number } | { ok:
       };
     }
     ms = Date.parse(value);
-    if (Number.isNaN(ms)) return { ok: false, reason: `not a valid date: ${JSON.stringify(value.slice(0, 60))}` };
+    if (Number.isNaN(ms) || !calendarDay(value)) return { ok: false, reason: `not a valid date: ${JSON.stringify(value.slice(0, 60))}` };
   } else if (value === undefined) {
     return { ok: false, reason: 'is required (an ISO 8601 time with offset, or epoch milliseconds)' };
   } else {
@@ -62,6 +62,14 @@ export function parseEventTime(value: unknown): { ok: true; ms: number } | { ok:
     return { ok: false, reason: `time ${new Date(ms).toISOString()} is outside the accepted range 2000-01-01 .. 2100-01-01` };
   }
   return { ok: true, ms };
+}
+
+/** Date.parse rolls "2025-02-29" or "2026-04-31" over into the next month; the contract does not. */
+function calendarDay(iso: string): boolean {
+  const y = Number(iso.slice(0, 4));
+  const m = Number(iso.slice(5, 7));
+  const d = Number(iso.slice(8, 10));
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
 function describe(v: unknown): string {

@@ -80,11 +80,24 @@ export class Normalizer {
       }
     }
     try {
-      return { ok: true, value: JSON.parse(text), text };
+      const value: unknown = JSON.parse(text);
+      // Valid JSON may still escape half a character ("\ud83d" alone): not Unicode, and DuckDB's
+      // JSON functions then fail on the stored raw JSON for every query that touches it.
+      if (SURROGATE_ESCAPE.test(text)) {
+        const where = unpairedSurrogateAt(value);
+        if (where !== undefined) {
+          return {
+            ok: false,
+            stage: 'encoding',
+            reason: `${where} contains an unpaired UTF-16 surrogate escape (half of a character such as an emoji), which is not valid Unicode; fix the producer's JSON encoding`,
+          };
+        }
+      }
+      return { ok: true, value, text };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const trimmed = text.trim();
-      const hint = trimmed === '' ? 'the line is empty' : msg;
+      const hint = trimmed === '' ? 'the line is empty' : err instanceof RangeError ? `nested too deeply to parse (${msg})` : msg;
       return { ok: false, stage: 'parse', reason: `not valid JSON: ${hint}` };
     }
   }
@@ -110,7 +123,19 @@ export class Normalizer {
       out.deadLetters.push(deadLetter(rec, parsed.stage, parsed.reason, fmt, this.now()));
       return;
     }
-    const mapped = this.adapter.map(parsed.value, rec);
+    try {
+      this.mapAndValidate(rec, parsed.value, parsed.text, out);
+    } catch (err) {
+      // Adapters and validation say why instead of throwing; this is the net under that promise
+      // (e.g. a stack overflow on absurdly nested input), so one record never stops a batch.
+      const msg = err instanceof RangeError ? 'the record is nested too deeply to process' : `the record could not be processed: ${(err as Error)?.message ?? String(err)}`;
+      out.deadLetters.push(deadLetter(rec, 'adapter', `${fmt}: ${msg}`, fmt, this.now()));
+    }
+  }
+
+  private mapAndValidate(rec: RawRecord, value: unknown, text: string, out: NormalizedBatch): void {
+    const fmt = this.adapter.name;
+    const mapped = this.adapter.map(value, rec);
     if ('error' in mapped) {
       out.deadLetters.push(deadLetter(rec, 'adapter', `${fmt}: ${mapped.error}`, fmt, this.now()));
       return;
@@ -128,7 +153,7 @@ export class Normalizer {
       }
       accepted.push({
         event: r.data,
-        raw: fmt === 'canonical' && mapped.events.length === 1 ? parsed.text : JSON.stringify(candidate),
+        raw: fmt === 'canonical' && mapped.events.length === 1 ? text : JSON.stringify(candidate),
         origin: rec.origin,
       });
     }
@@ -138,6 +163,41 @@ export class Normalizer {
 
 export function createNormalizer(options: NormalizerOptions): Normalizer {
   return new Normalizer(options);
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where a parsed JSON value holds a string or key with a lone surrogate (`text`, `a.b`), if anywhere. Iterative: input may nest deeply. */
+function unpairedSurrogateAt(root: unknown): string | undefined {
+  interface Item {
+    value: unknown;
+    key: string | undefined;
+    parent: Item | undefined;
+  }
+  const path = (item: Item): string => {
+    const keys: string[] = [];
+    for (let i: Item | undefined = item; i?.key !== undefined; i = i.parent) keys.push(i.key);
+    keys.reverse();
+    const shown = keys.length > 6 ? [...keys.slice(0, 3), '…', ...keys.slice(-2)] : keys;
+    return shown.length ? shown.join('.') : 'the record';
+  };
+  const stack: Item[] = [{ value: root, key: undefined, parent: undefined }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    const v = item.value;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return path(item);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ value: v[i], key: String(i), parent: item });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return `a key in ${path(item)}`;
+        stack.push({ value: child, key: k, parent: item });
+      }
+    }
+  }
+  return undefined;
 }
 
 function firstBadUtf8(buf: Buffer): number {
