@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { ADAPTER_CONFIG_FIELDS } from '../normalize/adapters/options.js';
 import { formatIssues } from '../normalize/reasons.js';
 import { AlertsConfig } from '../alert/config.js';
 import { DetectConfig } from '../detect/config.js';
@@ -19,7 +20,8 @@ import { TelemetryConfig } from '../telemetry/config.js';
 const FileSourceConfig = z.strictObject({
   type: z.literal('file').describe('NDJSON (or adapter-format) files, read once from start to end'),
   paths: z.array(z.string().min(1)).min(1).describe('files to read in order; "-" is standard input'),
-  format: z.string().default('canonical').describe('adapter: canonical, zendesk, chatwoot, intercom, x, twcs'),
+  // format, brand, brand_accounts: the same keys as a Kafka topic's (docs/adapters.md).
+  ...ADAPTER_CONFIG_FIELDS,
 });
 
 const ScenarioSourceConfig = z.strictObject({

@@ -6,6 +6,8 @@
 import { wallClock, type Clock } from '../contract/clock.js';
 import type { PipelineConfig, SourceConfig } from '../config/pipeline.js';
 import { getAdapter } from '../normalize/normalize.js';
+import { adapterOptionsFromConfig } from '../normalize/adapters/options.js';
+import { csvFramer } from '../sources/file/csv.js';
 import { FileSource } from '../sources/file/file.js';
 import { ScenarioSource } from '../sources/scenario/source.js';
 import type { Source } from '../sources/source.js';
@@ -25,8 +27,15 @@ export interface Built {
 export function buildSource(cfg: SourceConfig, config: PipelineConfig): Source {
   switch (cfg.type) {
     case 'file': {
-      const adapter = getAdapter({ format: cfg.format, maxEventBytes: config.limits.max_event_bytes });
-      return new FileSource(cfg.paths, { batchSize: config.limits.batch_size, format: cfg.format, ...(adapter.framing === 'csv' ? { framer: csvFramerFor(cfg.format) } : {}) });
+      const options = adapterOptionsFromConfig(cfg);
+      // Built once here so a format that cannot work with these options fails before reading.
+      const adapter = getAdapter({ format: cfg.format, maxEventBytes: config.limits.max_event_bytes, ...options });
+      return new FileSource(cfg.paths, {
+        batchSize: config.limits.batch_size,
+        format: cfg.format,
+        adapter: options,
+        ...(adapter.framing === 'csv' ? { framer: csvFramerFor(cfg.format) } : {}),
+      });
     }
     case 'scenario':
       return new ScenarioSource({
@@ -40,7 +49,9 @@ export function buildSource(cfg: SourceConfig, config: PipelineConfig): Source {
 }
 
 /** CSV-framed adapters register their framer here (see normalize/adapters). */
-export const CSV_FRAMERS: Record<string, NonNullable<ConstructorParameters<typeof FileSource>[1]>['framer']> = {};
+export const CSV_FRAMERS: Record<string, NonNullable<ConstructorParameters<typeof FileSource>[1]>['framer']> = {
+  twcs: csvFramer(),
+};
 function csvFramerFor(format: string) {
   const f = CSV_FRAMERS[format];
   if (!f) throw new Error(`format ${format} reads CSV but registered no CSV framer`);

@@ -11,6 +11,7 @@
 import { wallClock, type Clock } from '../contract/clock.js';
 import type { DeadLetter, Envelope } from '../contract/records.js';
 import { Normalizer, type NormalizerOptions } from '../normalize/normalize.js';
+import type { AdapterOptions } from '../normalize/adapters/index.js';
 import type { Source, SourceBatch } from '../sources/source.js';
 import type { EventWriter } from '../store/writer.js';
 import type { TableRow } from '../store/rows.js';
@@ -64,11 +65,13 @@ export class Pipeline {
     this.clock = options.clock ?? (this.live ? wallClock : { now: () => this.stats.watermark });
   }
 
-  normalizer(format: string): Normalizer {
-    let n = this.normalizers.get(format);
+  /** One normalizer per format and adapter options (a source's brand and brand accounts). */
+  normalizer(format: string, adapter?: AdapterOptions): Normalizer {
+    const key = adapter ? `${format}\0${JSON.stringify(adapter)}` : format;
+    let n = this.normalizers.get(key);
     if (!n) {
-      n = new Normalizer({ maxEventBytes: 1 << 20, ...this.options.normalizer, format });
-      this.normalizers.set(format, n);
+      n = new Normalizer({ maxEventBytes: 1 << 20, ...this.options.normalizer, ...adapter, format });
+      this.normalizers.set(key, n);
     }
     return n;
   }
@@ -85,7 +88,7 @@ export class Pipeline {
   }
 
   private async processNow(batch: SourceBatch, format: string): Promise<PipelineStats> {
-    const { events, deadLetters } = this.normalizer(format).normalize(batch.records);
+    const { events, deadLetters } = this.normalizer(format, batch.adapter).normalize(batch.records);
     const fresh = await this.options.writer.fresh(events);
     const ctx = new BatchContext(this.clock, this.live);
     for (const env of fresh) if (env.event.ts > this.stats.watermark) this.stats.watermark = env.event.ts;

@@ -3,6 +3,7 @@
  * What every source gives the pipeline: batches of raw records, in order, with where they came from.
  */
 import type { RawRecord } from '../contract/records.js';
+import type { AdapterOptions } from '../normalize/adapters/adapter.js';
 
 export interface OffsetCommit {
   group: string;
@@ -18,6 +19,8 @@ export interface SourceBatch {
   offsets?: OffsetCommit[];
   /** The adapter format this batch's records are in, when a source mixes formats (per Kafka topic). */
   format?: string;
+  /** The adapter options of the source (or topic) the batch came from: brand, brand accounts. */
+  adapter?: AdapterOptions;
 }
 
 export interface SourceProgress {

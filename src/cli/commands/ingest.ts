@@ -13,14 +13,16 @@ export function register(program: Command): void {
     .argument('<files...>', 'files to read in order')
     .addOption(dbOption())
     .option('--format <name>', `input format: ${Object.keys(ADAPTERS).join(', ')}`, 'canonical')
+    .option('--brand <name>', 'brand stamped on every event (default: what the format says, else "default")')
+    .option('--brand-accounts <list>', "the brand's own accounts, comma-separated: X ids or @handles (x, twcs), agent user ids (zendesk)", (v) => v.split(',').map((a) => a.trim()).filter(Boolean))
     .option('--batch-size <n>', 'records per transaction', (v) => Number.parseInt(v, 10), 5000)
     .option('--max-event-bytes <n>', 'larger records go to dead letters', (v) => Number.parseInt(v, 10), 1 << 20)
     .option('--quiet', 'no progress line')
-    .action(async (files: string[], opts: { db: string; format: string; batchSize: number; maxEventBytes: number; quiet?: boolean }) => {
+    .action(async (files: string[], opts: { db: string; format: string; brand?: string; brandAccounts?: string[]; batchSize: number; maxEventBytes: number; quiet?: boolean }) => {
       const config = parsePipelineConfig(
         {
           database: opts.db,
-          sources: [{ type: 'file', paths: files, format: opts.format }],
+          sources: [{ type: 'file', paths: files, format: opts.format, brand: opts.brand, brand_accounts: opts.brandAccounts }],
           limits: { batch_size: opts.batchSize, max_event_bytes: opts.maxEventBytes },
           serve: { enabled: false },
         },

@@ -10,6 +10,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { RawRecord } from '../../contract/records.js';
+import type { AdapterOptions } from '../../normalize/adapters/adapter.js';
 import type { Source, SourceBatch, SourceProgress } from '../source.js';
 import { readLines, type Line } from './lines.js';
 
@@ -40,6 +41,8 @@ export interface FileSourceOptions {
   framer?: Framer;
   /** Format of the records (adapter name), passed along with each batch. */
   format?: string;
+  /** Adapter options (brand, brand accounts), passed along with each batch. */
+  adapter?: AdapterOptions;
 }
 
 export class FileSource implements Source {
@@ -102,6 +105,9 @@ export class FileSource implements Source {
   }
 
   private out(records: RawRecord[]): SourceBatch {
-    return this.options.format ? { records, format: this.options.format } : { records };
+    const batch: SourceBatch = { records };
+    if (this.options.format) batch.format = this.options.format;
+    if (this.options.adapter) batch.adapter = this.options.adapter;
+    return batch;
   }
 }
