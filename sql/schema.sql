@@ -206,17 +206,18 @@ CREATE TABLE IF NOT EXISTS replay_runs (
   started_at      TIMESTAMPTZ NOT NULL,
   finished_at     TIMESTAMPTZ,
   config_hash     VARCHAR NOT NULL,   -- the config replayed under
-  previous_config_hash VARCHAR,       -- the config the results replaced were produced under
+  previous_config_hash VARCHAR,       -- the config the replaced results were produced under
   pipeline_file   VARCHAR,
-  events          BIGINT,
-  cleared_tables  VARCHAR             -- derived tables emptied before the replay
+  source_db       VARCHAR,            -- the database whose events were replayed
+  events          BIGINT
 );
 
 -- Results as a config produced them (scorecards, crisis periods, counts of derived rows), taken
 -- before and after every replay, so configs can be compared side by side.
 CREATE TABLE IF NOT EXISTS result_snapshots (
   run_id          VARCHAR NOT NULL,
-  config_hash     VARCHAR NOT NULL,
+  phase           VARCHAR NOT NULL,   -- before (the results the replay replaced) or after
+  config_hash     VARCHAR,            -- the config that produced them (NULL: none recorded)
   taken_at        TIMESTAMPTZ NOT NULL,
   relation        VARCHAR NOT NULL,   -- the view or table the row comes from
   row_json        JSON NOT NULL
