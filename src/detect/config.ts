@@ -5,9 +5,11 @@
 import { z } from 'zod';
 import { CrisisConfig } from './crisis/config.js';
 import { PromisesConfig } from './promises/config.js';
+import { SpikesConfig } from './spikes/config.js';
 import { TriageConfig } from './triage/config.js';
 
 export const DetectConfig = z.strictObject({
+  spikes: SpikesConfig.prefault({}),
   triage: TriageConfig.prefault({}),
   promises: PromisesConfig.prefault({}),
   crisis: CrisisConfig.prefault({}),

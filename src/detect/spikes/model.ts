@@ -1,0 +1,400 @@
+/**
+ * @module detect/spikes/model
+ * The causal spike model for ONE series of counts at a fixed interval (any width: a minute of upset
+ * messages, five minutes of a CSV). Each bucket is judged once, with data up to it only, then
+ * learnt from. Pure state logic: `step(state, t, x)` returns the verdict and mutates only the plain
+ * JSON state, so it can be snapshotted (structuredClone) and replayed.
+ *
+ * How a bucket is judged:
+ * - expected count E = level × seasonal factor (hour of day, and day of week), both learnt from
+ *   calm buckets only (values clipped near E, so an outlier barely moves them);
+ * - z = Poisson deviance residual of the count against E (exact enough for sparse counts, where a
+ *   normal approximation pages on every 3), divided by the observed over-dispersion (≥ 1);
+ * - hot = z ≥ threshold and count ≥ min count and count ≥ min ratio × E;
+ * - a spike starts when `confirm` of the last `window` buckets are hot (one odd bucket never pages),
+ *   at the first hot bucket of that window; it ends after `endAfter` calm buckets (z < end z) in a
+ *   row, at the first of them (hysteresis). During a spike the level follows slowly, so a lasting
+ *   new normal is eventually accepted instead of a spike that never ends.
+ *
+ * @example
+ * const opts = modelOptions(SpikesConfig.parse({}), 300_000);
+ * const st = newSeriesState(opts);
+ * for (const [t, x] of rows) console.log(step(opts, st, t, x).score);
+ */
+import type { SpikesConfig } from './config.js';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+/** Clip for learning: a value counts for at most this z above the expectation. */
+const LEARN_CLIP_Z = 2;
+/** Residuals count for at most this many dispersions when the dispersion is learnt (Huber-like). */
+const SCALE_CLIP_Z = 2.5;
+/** E|N(0,1)| = sqrt(2/π): converts a mean absolute residual into a standard deviation. */
+const ABS_TO_SD = Math.sqrt(Math.PI / 2);
+/** During a spike the level learns this much slower, from unclipped values. */
+const SPIKE_LEARN_FACTOR = 0.25;
+
+export interface ModelOptions {
+  intervalMs: number;
+  thresholdZ: number;
+  minCount: number;
+  minRatio: number;
+  confirmBuckets: number;
+  windowBuckets: number;
+  endZ: number;
+  endAfterBuckets: number;
+  baselineHalflifeMs: number;
+  seasonality: 'none' | 'daily' | 'weekly';
+  seasonHalflifeDays: number;
+  warmupBuckets: number;
+  /** Buckets in the sustained (trimmed-sum) signal; 1 disables it. */
+  sustainedBuckets: number;
+}
+
+export class SpikeConfigError extends Error {
+  readonly retriable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SpikeConfigError';
+  }
+}
+
+/** Model options from the `detect.spikes` config, for buckets of `intervalMs` (default: its bucket_secs). */
+export function modelOptions(cfg: SpikesConfig, intervalMs = cfg.bucket_secs * 1000): ModelOptions {
+  if (cfg.confirm_buckets > cfg.window_buckets) {
+    throw new SpikeConfigError(
+      `detect.spikes.confirm_buckets (${cfg.confirm_buckets}) is larger than window_buckets (${cfg.window_buckets}): no window could ever confirm a spike; set window_buckets to at least ${cfg.confirm_buckets}`,
+    );
+  }
+  if (!(intervalMs > 0)) throw new SpikeConfigError(`bucket width must be positive, got ${intervalMs} ms`);
+  return {
+    intervalMs,
+    thresholdZ: cfg.threshold_z,
+    minCount: cfg.min_upset_per_bucket,
+    minRatio: cfg.min_ratio,
+    confirmBuckets: cfg.confirm_buckets,
+    windowBuckets: cfg.window_buckets,
+    endZ: cfg.end_z,
+    endAfterBuckets: cfg.end_after_buckets,
+    baselineHalflifeMs: cfg.baseline_halflife_secs * 1000,
+    seasonality: cfg.seasonality,
+    seasonHalflifeDays: cfg.season_halflife_days,
+    warmupBuckets: cfg.warmup_buckets,
+    sustainedBuckets: cfg.sustained_buckets,
+  };
+}
+
+/** A cyclic profile (hour of day, day of week): exponentially weighted sums of observed and expected counts per slot. */
+export interface Profile {
+  x: number[];
+  e: number[];
+}
+
+export interface SpikeState {
+  /** Start of the first hot bucket. */
+  startedAt: number;
+  /** End of the bucket that confirmed it (when a causal detector could first know). */
+  detectedAt: number;
+  peakAt: number;
+  peak: number;
+  /** Expected count at the peak bucket. */
+  peakExpected: number;
+  peakZ: number;
+  /** Calm buckets in a row so far, and the start of the first of them. */
+  calm: number;
+  calmSince: number;
+  /** Set when it ended: the start of the first calm bucket of the run that ended it. */
+  endedAt: number | null;
+  /** End of the bucket that confirmed the end. */
+  endDetectedAt: number | null;
+}
+
+interface Recent {
+  t: number;
+  x: number;
+  e: number;
+  z: number;
+  hot: boolean;
+}
+
+/** Everything the model knows about one series: plain JSON, so a snapshot is a structuredClone. */
+export interface SeriesState {
+  /** Buckets judged (or learnt during warm-up). */
+  n: number;
+  lastT: number | null;
+  /** Deseasonalised expected count per bucket. */
+  level: number;
+  /** Exponentially weighted mean |z| of calm buckets (unscaled deviance residuals). */
+  absZ: number;
+  /** The same for the sustained signal. */
+  absZm: number;
+  hod: Profile | null;
+  dow: Profile | null;
+  /** The last `windowBuckets` verdicts. */
+  recent: Recent[];
+  spike: SpikeState | null;
+}
+
+export type SpikeEvent = 'start' | 'peak' | 'end';
+
+export interface Verdict {
+  t: number;
+  value: number;
+  /** Expected count (NaN during warm-up). */
+  expected: number;
+  z: number;
+  /** In [0, 1]; at least 0.5 exactly when the bucket is hot. */
+  score: number;
+  hot: boolean;
+  /** A spike is active after this bucket (as known causally, at the bucket's end). */
+  inSpike: boolean;
+  event: SpikeEvent | null;
+  /** The spike the event is about (a copy). */
+  spike: SpikeState | null;
+  warm: boolean;
+}
+
+export function newSeriesState(opts: ModelOptions): SeriesState {
+  const profile = (n: number): Profile => ({ x: new Array<number>(n).fill(0), e: new Array<number>(n).fill(0) });
+  return {
+    n: 0,
+    lastT: null,
+    level: 0,
+    absZ: 1 / ABS_TO_SD,
+    absZm: 1 / ABS_TO_SD,
+    hod: opts.seasonality === 'none' ? null : profile(24),
+    dow: opts.seasonality === 'weekly' ? profile(7) : null,
+    recent: [],
+    spike: null,
+  };
+}
+
+/** Signed Poisson deviance residual of a count x against an expectation e. */
+export function devianceZ(x: number, e: number): number {
+  const m = Math.max(e, 1e-6);
+  const d = x <= 0 ? 2 * m : 2 * (x * Math.log(x / m) - (x - m));
+  const z = Math.sqrt(Math.max(0, d));
+  return x >= m ? z : -z;
+}
+
+/** The two slots around time t and their weights (linear between slot centres). */
+function slots(t: number, period: number, n: number): [number, number, number, number] {
+  const len = period / n;
+  const pos = (((t % period) + period) % period) / len - 0.5;
+  const f = Math.floor(pos);
+  const w1 = pos - f;
+  const i0 = ((f % n) + n) % n;
+  return [i0, (i0 + 1) % n, 1 - w1, w1];
+}
+
+function slotFactor(p: Profile, i: number, prior: number): number {
+  return (p.x[i]! + prior) / (p.e[i]! + prior);
+}
+
+/** The profile's factor at t, normalised so the slots average 1 (the level carries the mean). */
+function profileFactor(p: Profile, t: number, period: number, prior: number): number {
+  const n = p.x.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += slotFactor(p, i, prior);
+  const [i0, i1, w0, w1] = slots(t, period, n);
+  return (w0 * slotFactor(p, i0, prior) + w1 * slotFactor(p, i1, prior)) / (sum / n);
+}
+
+function learnProfile(p: Profile, t: number, period: number, x: number, e: number, decayPerBucket: number): void {
+  const [i0, i1, w0, w1] = slots(t, period, p.x.length);
+  for (const [i, w] of [
+    [i0, w0],
+    [i1, w1],
+  ] as const) {
+    if (w <= 0) continue;
+    const d = Math.pow(decayPerBucket, w);
+    p.x[i] = p.x[i]! * d + w * x;
+    p.e[i] = p.e[i]! * d + w * e;
+  }
+}
+
+/**
+ * Per-bucket constants derived from the options (cheap; computed per call). Until the seasonal
+ * profile has seen a few days, the level itself must follow the daily cycle: its half-life grows
+ * from an hour with the history seen (a quarter of it) up to the configured one.
+ */
+function rates(opts: ModelOptions, n: number) {
+  const halflife = Math.min(opts.baselineHalflifeMs, Math.max(HOUR, (n * opts.intervalMs) / 4));
+  const alpha = 1 - Math.pow(2, -opts.intervalMs / halflife);
+  const hodSlotBuckets = Math.max(1, HOUR / opts.intervalMs);
+  const daySlotBuckets = Math.max(1, DAY / opts.intervalMs);
+  return {
+    alpha,
+    // A slot is visited hodSlotBuckets times a day (hour of day) or daySlotBuckets times a week (day of week).
+    hodDecay: Math.pow(2, -1 / (opts.seasonHalflifeDays * hodSlotBuckets)),
+    dowDecay: Math.pow(2, -1 / ((opts.seasonHalflifeDays / 7) * daySlotBuckets)),
+    // Shrink each slot's factor towards 1 by one visit's worth of expectation.
+    hodPrior: hodSlotBuckets,
+    dowPrior: daySlotBuckets,
+  };
+}
+
+/** Seasonal factors at t: [hour of day, day of week] (1 where not modelled). */
+function seasonal(opts: ModelOptions, st: SeriesState, t: number): [number, number] {
+  const r = rates(opts, st.n);
+  const lvl = Math.max(st.level, 1e-3);
+  const h = st.hod ? profileFactor(st.hod, t, DAY, r.hodPrior * lvl) : 1;
+  const d = st.dow ? profileFactor(st.dow, t, WEEK, r.dowPrior * lvl) : 1;
+  return [h, d];
+}
+
+/** The expected count of the bucket starting at t, as the model stands (NaN during warm-up). */
+export function expectedAt(opts: ModelOptions, st: SeriesState, t: number): number {
+  if (st.n < opts.warmupBuckets) return Number.NaN;
+  const [h, d] = seasonal(opts, st, t);
+  return st.level * h * d;
+}
+
+function logistic(v: number): number {
+  return 1 / (1 + Math.exp(-v));
+}
+
+/**
+ * The value learnt from a count x at expectation e: x itself, or, above LEARN_CLIP_Z (in units of
+ * the dispersion), the count that would sit exactly there, so a rise that is not yet a spike does
+ * not drag the baseline up with it.
+ */
+function clipForLearning(x: number, e: number, dispersion: number): number {
+  const limit = LEARN_CLIP_Z * dispersion;
+  if (x <= e || devianceZ(x, e) <= limit) return x;
+  let lo = e;
+  let hi = x;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (devianceZ(mid, e) > limit) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/**
+ * The sustained signal at the newest bucket: the sum of the last `m` buckets without the largest
+ * one (so a single outlier cannot drive it), against the sum of their expectations.
+ */
+function sustained(opts: ModelOptions, recent: Recent[]): { x: number; e: number } | null {
+  const m = opts.sustainedBuckets;
+  if (m <= 1 || recent.length < m) return null;
+  let sx = 0;
+  let se = 0;
+  let max = recent[recent.length - m]!;
+  for (let i = recent.length - m; i < recent.length; i++) {
+    const b = recent[i]!;
+    sx += b.x;
+    se += b.e;
+    if (b.x > max.x) max = b;
+  }
+  return { x: sx - max.x, e: se - max.e };
+}
+
+/**
+ * Judges the bucket starting at `t` with count `x`, then learns from it. Buckets must come in time
+ * order; a gap (missing buckets) is allowed and simply not learnt from.
+ */
+export function step(opts: ModelOptions, st: SeriesState, t: number, x: number): Verdict {
+  if (st.lastT !== null && t <= st.lastT) {
+    throw new RangeError(`buckets must be judged in time order: ${new Date(t).toISOString()} after ${new Date(st.lastT).toISOString()}`);
+  }
+  if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`a bucket count must be a finite number >= 0, got ${x}`);
+  st.lastT = t;
+  const r = rates(opts, st.n);
+  if (st.n < opts.warmupBuckets) {
+    // Warm-up: learn the mean level only; nothing is judged.
+    st.n++;
+    st.level += (x - st.level) / st.n;
+    return { t, value: x, expected: Number.NaN, z: 0, score: 0, hot: false, inSpike: false, event: null, spike: null, warm: false };
+  }
+  st.n++;
+  const [h, d] = seasonal(opts, st, t);
+  const season = h * d;
+  const e = Math.max(st.level * season, 1e-6);
+  const dispersion = Math.max(1, st.absZ * ABS_TO_SD);
+  const rawZ = devianceZ(x, e);
+  const z1 = rawZ / dispersion;
+  const eligible1 = x >= opts.minCount && x >= opts.minRatio * e;
+
+  const keep = Math.max(opts.windowBuckets, opts.sustainedBuckets);
+  st.recent.push({ t, x, e, z: z1, hot: false });
+  if (st.recent.length > keep) st.recent.shift();
+  const sum = sustained(opts, st.recent);
+  const dispersionM = Math.max(1, st.absZm * ABS_TO_SD);
+  const rawZm = sum ? devianceZ(sum.x, sum.e) : 0;
+  const zm = rawZm / dispersionM;
+  const eligibleM = sum !== null && sum.x >= opts.minCount && sum.x >= opts.minRatio * sum.e && x >= e;
+
+  // The bucket's z is the stronger of the two signals that qualify.
+  const z = eligibleM && zm > z1 ? zm : z1;
+  const eligible = eligible1 || eligibleM;
+  const hot = (eligible1 && z1 >= opts.thresholdZ) || (eligibleM && zm >= opts.thresholdZ);
+  st.recent[st.recent.length - 1]!.hot = hot;
+  st.recent[st.recent.length - 1]!.z = z;
+  const sc = logistic(2 * (z - opts.thresholdZ));
+  const score = hot ? Math.max(sc, 0.5) : Math.min(sc, 0.49);
+
+  let event: SpikeEvent | null = null;
+  let sp = st.spike;
+  if (!sp) {
+    const win = st.recent.slice(-opts.windowBuckets);
+    const hots = win.filter((b) => b.hot);
+    if (hot && hots.length >= opts.confirmBuckets) {
+      // Onset: the first hot bucket of the window, or earlier where a sustained rise began (the run
+      // of buckets above expectation that leads up to now).
+      let first = hots[0]!.t;
+      for (let i = st.recent.length - 1; i >= 0 && st.recent[i]!.x > st.recent[i]!.e; i--) first = Math.min(first, st.recent[i]!.t);
+      let peak: Recent | undefined;
+      for (const b of st.recent) if (b.t >= first && (!peak || b.x > peak.x)) peak = b;
+      sp = st.spike = {
+        startedAt: first,
+        detectedAt: t + opts.intervalMs,
+        peakAt: peak!.t,
+        peak: peak!.x,
+        peakExpected: peak!.e,
+        peakZ: peak!.z,
+        calm: 0,
+        calmSince: 0,
+        endedAt: null,
+        endDetectedAt: null,
+      };
+      event = 'start';
+    }
+  } else {
+    if (x > sp.peak) {
+      sp.peak = x;
+      sp.peakAt = t;
+      sp.peakExpected = e;
+      sp.peakZ = z;
+      event = 'peak';
+    }
+    if (!hot && z1 < opts.endZ && (sum === null || zm < opts.endZ || !eligibleM)) {
+      if (sp.calm === 0) sp.calmSince = t;
+      sp.calm++;
+    } else sp.calm = 0;
+    if (sp.calm >= opts.endAfterBuckets) {
+      sp.endedAt = sp.calmSince;
+      sp.endDetectedAt = t + opts.intervalMs;
+      event = 'end';
+      st.spike = null;
+      // The window that started it must not start another at once.
+      for (const b of st.recent) b.hot = false;
+    }
+  }
+
+  // Learn.
+  if (sp && sp.endedAt === null) {
+    st.level += r.alpha * SPIKE_LEARN_FACTOR * (x / season - st.level);
+  } else {
+    const xc = clipForLearning(x, e, dispersion);
+    st.level += r.alpha * (xc / season - st.level);
+    st.absZ += r.alpha * (Math.min(Math.abs(rawZ), SCALE_CLIP_Z * dispersion) - st.absZ);
+    if (sum) st.absZm += r.alpha * (Math.min(Math.abs(rawZm), SCALE_CLIP_Z * dispersionM) - st.absZm);
+    if (st.hod) learnProfile(st.hod, t, DAY, xc, Math.max(st.level, 1e-3) * d, r.hodDecay);
+    if (st.dow) learnProfile(st.dow, t, WEEK, xc, Math.max(st.level, 1e-3) * h, r.dowDecay);
+  }
+  const active = st.spike !== null;
+  return { t, value: x, expected: e, z, score, hot, inSpike: active, event, spike: event ? { ...sp! } : null, warm: true };
+}

@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateSeries, rng } from '../../eval/spikes/generate.js';
+import { SpikesConfig } from '../../src/detect/spikes/config.js';
+import { devianceZ, modelOptions, newSeriesState, step, type Verdict } from '../../src/detect/spikes/model.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5);
+
+function poissonSeries(seed: number, n: number, mean: (i: number) => number): number[] {
+  const rand = rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const L = Math.exp(-mean(i));
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= rand();
+    } while (p > L);
+    return k - 1;
+  });
+}
+
+function run(xs: number[], config: Partial<SpikesConfig> = {}, intervalMs = MIN): Verdict[] {
+  const opts = modelOptions(SpikesConfig.parse(config), intervalMs);
+  const st = newSeriesState(opts);
+  return xs.map((x, i) => step(opts, st, T0 + i * intervalMs, x));
+}
+
+const starts = (vs: Verdict[]) => vs.filter((v) => v.event === 'start');
+
+describe('spike model', () => {
+  it('never pages on a single outlier bucket, however large', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0.05, max: 30, noNaN: true }), fc.integer({ min: 5, max: 5000 }), (seed, mean, outlier) => {
+        const xs = poissonSeries(seed, 400, () => mean);
+        xs[300] = Math.round(mean * 20) + outlier;
+        expect(starts(run(xs)).filter((v) => Math.abs(v.t - (T0 + 300 * MIN)) < 10 * MIN)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('finds a sustained rise a few buckets after it starts, and ends it after the calm run', () => {
+    const xs = poissonSeries(7, 600, (i) => (i >= 300 && i < 360 ? 8 : 0.4));
+    const vs = run(xs);
+    const s = starts(vs);
+    expect(s).toHaveLength(1);
+    const sp = s[0]!.spike!;
+    expect(sp.startedAt).toBeGreaterThanOrEqual(T0 + 295 * MIN);
+    expect(sp.startedAt).toBeLessThanOrEqual(T0 + 303 * MIN);
+    expect(sp.detectedAt - (T0 + 300 * MIN)).toBeLessThanOrEqual(5 * MIN);
+    const end = vs.find((v) => v.event === 'end')!;
+    expect(end.spike!.endedAt).toBeGreaterThanOrEqual(T0 + 355 * MIN);
+    expect(end.spike!.endedAt).toBeLessThanOrEqual(T0 + 365 * MIN);
+    // Hysteresis: the end is only known after end_after_buckets calm buckets.
+    expect(end.spike!.endDetectedAt! - end.spike!.endedAt!).toBe(10 * MIN);
+    expect(sp.peak).toBeGreaterThanOrEqual(8);
+    expect(vs.filter((v) => v.inSpike).length).toBeGreaterThan(55);
+  });
+
+  it('is causal: a verdict never depends on later buckets', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 50, max: 300 }), (seed, cut) => {
+        const xs = poissonSeries(seed, 400, (i) => (i > 200 && i < 260 ? 6 : 1));
+        const full = run(xs);
+        const prefix = run(xs.slice(0, cut));
+        expect(prefix).toEqual(full.slice(0, cut));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('continues identically from a snapshot of its state', () => {
+    const xs = poissonSeries(3, 500, (i) => (i > 250 && i < 300 ? 9 : 1));
+    const opts = modelOptions(SpikesConfig.parse({}), MIN);
+    const a = newSeriesState(opts);
+    const first = xs.slice(0, 270).map((x, i) => step(opts, a, T0 + i * MIN, x));
+    const b = structuredClone(a);
+    const restA = xs.slice(270).map((x, i) => step(opts, a, T0 + (270 + i) * MIN, x));
+    const restB = xs.slice(270).map((x, i) => step(opts, b, T0 + (270 + i) * MIN, x));
+    expect(first.some((v) => v.inSpike)).toBe(true);
+    expect(restB).toEqual(restA);
+  });
+
+  it('works at any interval: a five-minute series finds its labelled steps and bursts', () => {
+    let found = 0;
+    let injected = 0;
+    for (const seed of [11, 12, 13]) {
+      const s = generateSeries({ seed, family: 'volume', days: 21 });
+      const vs = run(
+        s.points.map((p) => p.x),
+        {},
+        s.intervalMs,
+      );
+      for (const l of s.labels.filter((x) => x.kind === 'step' || x.kind === 'burst')) {
+        injected++;
+        if (starts(vs).some((v) => v.spike!.detectedAt >= l.start && v.spike!.startedAt < l.end + 3_600_000)) found++;
+      }
+    }
+    expect(injected).toBeGreaterThan(5);
+    expect(found / injected).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('learns a daily and weekly pattern: two weeks of seasonal noise page nobody', () => {
+    for (const seed of [21, 22]) {
+      const xs = poissonSeries(seed, 14 * 288, (i) => {
+        const hour = ((i * 5) / 60) % 24;
+        const day = Math.floor(i / 288) % 7;
+        return 40 * (1 + 0.8 * Math.cos((2 * Math.PI * (hour - 15)) / 24)) * (day >= 5 ? 0.6 : 1);
+      });
+      expect(starts(run(xs, {}, 5 * MIN))).toEqual([]);
+    }
+  });
+
+  it('scores in [0, 1], at least 0.5 exactly for hot buckets', () => {
+    const xs = poissonSeries(5, 300, (i) => (i % 97 === 0 && i > 50 ? 40 : 2));
+    for (const v of run(xs)) {
+      expect(v.score).toBeGreaterThanOrEqual(0);
+      expect(v.score).toBeLessThanOrEqual(1);
+      expect(v.score >= 0.5).toBe(v.hot);
+    }
+  });
+
+  it('uses the Poisson deviance, so sparse counts are judged fairly', () => {
+    expect(devianceZ(3, 0.13)).toBeCloseTo(3.62, 1);
+    expect(devianceZ(0, 2)).toBeCloseTo(-2, 5);
+    expect(devianceZ(5, 5)).toBe(0);
+  });
+
+  it('rejects a config whose confirmation can never happen, saying what to change', () => {
+    expect(() => modelOptions(SpikesConfig.parse({ confirm_buckets: 4, window_buckets: 3 }))).toThrow(
+      /confirm_buckets \(4\) is larger than window_buckets \(3\).*set window_buckets to at least 4/,
+    );
+  });
+
+  it('refuses buckets out of time order', () => {
+    const opts = modelOptions(SpikesConfig.parse({}), MIN);
+    const st = newSeriesState(opts);
+    step(opts, st, T0 + MIN, 1);
+    expect(() => step(opts, st, T0, 1)).toThrow(/time order/);
+  });
+});
