@@ -80,13 +80,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const startedAt = now();
   const hash = configHash(options.config);
   const runId = `replay-${new Date(startedAt).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${hash.slice(0, 8)}`;
-  const src = await Database.open(from);
+  // Read-only, as it is: the source is never changed (its views are the ones it was last opened with).
+  const src = await Database.open(from, { migrate: false, settings: { access_mode: 'READ_ONLY' } });
   let previousConfigHash: string | undefined;
   let before: Results;
   try {
-    previousConfigHash = await activeConfigHash(src);
+    previousConfigHash = await activeConfigHash(src).catch(() => undefined);
     before = await readResults(src);
-    await src.checkpoint();
   } finally {
     await src.close();
   }
