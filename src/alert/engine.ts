@@ -177,7 +177,8 @@ export class AlertEngine {
   private readonly groups = new Map<string, Group>();
   private readonly timers = new TimerHeap<TimerValue>();
   private readonly hooks: EngineHooks;
-  private readonly notificationIds = new Set<string>();
+  /** Notification ids made at the current instant (ids carry the time, so only these can collide). */
+  private idsAt = { t: Number.NaN, ids: new Set<string>() };
   /** The engine's time: never goes back. */
   private t = Number.NEGATIVE_INFINITY;
 
@@ -453,18 +454,21 @@ export class AlertEngine {
       if (this.inhibitor(a)) inhibited++;
       else firing.push(a);
     }
-    const resolved = [...g.resolved.values()].filter((r) => r.notified).map((r) => r.instance);
-    const ids = new Set(firing.map((a) => a.id));
-    const changed = ids.size !== g.lastFiringIds.size || [...ids].some((id) => !g.lastFiringIds.has(id)) || resolved.length > 0;
     const s = g.settings;
-    if (firing.length > 0 && (changed || now - g.lastNotifiedAt >= s.renotifyMs)) {
+    const resolved = s.notifyResolved ? [...g.resolved.values()].filter((r) => r.notified).map((r) => r.instance) : [];
+    const ids = new Set(firing.map((a) => a.id));
+    // As Alertmanager's dedup: page for alerts not in the last notification, for notified alerts
+    // that resolved (when resolved notifications are on), or when re-notify is due. An alert that
+    // leaves quietly (held back, or resolved with notify_resolved off) is no reason to page.
+    const news = [...ids].some((id) => !g.lastFiringIds.has(id));
+    if (firing.length > 0 && (news || resolved.length > 0 || now - g.lastNotifiedAt >= s.renotifyMs)) {
       const instances = firing.map((a) => this.instance(a, 'firing'));
-      this.send(g, 'firing', instances, s.notifyResolved ? resolved : [], inhibited);
+      this.send(g, 'firing', instances, resolved, inhibited);
       for (const a of firing) a.notified = true;
       g.lastNotifiedAt = now;
       g.lastFiringIds = ids;
     } else if (firing.length === 0) {
-      if (resolved.length > 0 && s.notifyResolved) this.send(g, 'resolved', [], resolved, inhibited);
+      if (resolved.length > 0) this.send(g, 'resolved', [], resolved, inhibited);
       g.lastFiringIds = ids;
     }
     g.flushedOnce = true;
@@ -484,9 +488,10 @@ export class AlertEngine {
     values.count = members.length;
     values.resolved = resolved.length;
     values.inhibited = inhibited;
+    if (this.idsAt.t !== now) this.idsAt = { t: now, ids: new Set() };
     let id = `${g.key}@${iso(now)}`;
-    for (let n = 2; this.notificationIds.has(id); n++) id = `${g.key}@${iso(now)}#${n}`;
-    this.notificationIds.add(id);
+    for (let n = 2; this.idsAt.ids.has(id); n++) id = `${g.key}@${iso(now)}#${n}`;
+    this.idsAt.ids.add(id);
     const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels };
     const summary = single
       ? single.state === 'resolved' ? `Resolved: ${single.summary}` : single.summary

@@ -185,6 +185,20 @@ describe('grouping', () => {
     expect(sent[1]!.endsAt).toBe(T0 + 2 * MIN);
   });
 
+  it('with notify_resolved off, alerts leaving a group page nobody; only newcomers do', () => {
+    const { engine, sent } = setup([rule('customer_silence', { notifyResolved: false, groupIntervalMs: 5 * MIN })]);
+    engine.apply([silence('c1', T0), silence('c2', T0), silence('c3', T0)], T0);
+    engine.apply([silence('c1', T0 + MIN, false)], T0 + MIN);
+    engine.advance(T0 + 10 * MIN);
+    expect(sent.map((n) => n.count)).toEqual([3]);
+    engine.apply([silence('c4', T0 + 11 * MIN)], T0 + 11 * MIN);
+    engine.advance(T0 + 15 * MIN);
+    expect(sent.map((n) => [n.count, n.alerts!.map((a) => a.key.split('|')[2])])).toEqual([
+      [3, ['c1', 'c2', 'c3']],
+      [3, ['c2', 'c3', 'c4']],
+    ]);
+  });
+
   it('an alert that fires and resolves before its group is flushed pages nobody', () => {
     const { engine, sent } = setup([rule('customer_silence', { groupWaitMs: 60 * S })]);
     engine.apply([silence('c1', T0), silence('c1', T0 + 10 * S, false)], T0 + 10 * S);
