@@ -59,7 +59,9 @@ export function parseEventTime(value: unknown): { ok: true; ms: number } | { ok:
     return { ok: false, reason: `expected an ISO 8601 string or epoch milliseconds, got ${describe(value)}` };
   }
   if (ms < MIN_TS_MS || ms >= MAX_TS_MS) {
-    return { ok: false, reason: `time ${new Date(ms).toISOString()} is outside the accepted range 2000-01-01 .. 2100-01-01` };
+    // Beyond ±8.64e15 ms there is no Date to show (toISOString would throw): show the number.
+    const shown = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${ms} ms`;
+    return { ok: false, reason: `time ${shown} is outside the accepted range 2000-01-01 .. 2100-01-01` };
   }
   return { ok: true, ms };
 }
