@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { RawRecord } from '../../src/contract/records.js';
+import { parsePipelineConfig } from '../../src/config/pipeline.js';
+import { buildPipeline } from '../../src/pipeline/build.js';
 import { readCsvRecords } from '../../src/sources/file/csv.js';
 import { Database } from '../../src/store/database.js';
 import { cli } from '../helpers/cli.js';
@@ -299,4 +302,61 @@ describe('adapters through crisiscx ingest', () => {
     expect(again.stdout).toContain(c.again);
     expect((await tables(db)).events).toEqual(got.events);
   }, 120_000);
+});
+
+describe('adapter formats on Kafka topics (batches as the Kafka source hands them over)', () => {
+  const dir = tempDir('crisiscx-adapters-kafka-');
+
+  it('normalizes each batch with its topic\'s format and adapter options; dead letters keep topic, partition and offset', async () => {
+    const db = join(dir, 'k.duckdb');
+    const built = await buildPipeline(parsePipelineConfig({ database: db, serve: { enabled: false } }, 'test'));
+    const msg = (topic: string, offset: number, value: string | object): RawRecord => ({
+      bytes: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+      origin: { kind: 'kafka', name: topic, partition: 1, offset: String(offset) },
+    });
+    const post = (id: string, author: string, handle: string, text: string) => ({
+      data: { id, text, author_id: author, conversation_id: id, created_at: '2026-03-14T12:00:00Z' },
+      includes: { users: [{ id: author, username: handle }] },
+    });
+    try {
+      // twcs on a topic: one CSV line per message, no header row.
+      await built.pipeline.process({
+        format: 'twcs',
+        records: [
+          msg('twcs', 0, '202,AcmeHelp,False,Sat Mar 14 12:05:00 +0000 2026,"@5001 we are on it, sorry",,201'),
+          msg('twcs', 1, '201,5001,True,Sat Mar 14 12:00:00 +0000 2026,@AcmeHelp down again,202,'),
+          msg('twcs', 2, '203,5002,True,yesterday,@AcmeHelp ??,,'),
+        ],
+      });
+      // Two topics with the same format and different brands: each with its own options.
+      await built.pipeline.process({ format: 'x', adapter: { brand: 'acme', brandAccounts: ['@AcmeHelp'] }, records: [msg('x-acme', 0, post('11', '1500', 'AcmeHelp', 'Outage update: fixed by 15:00'))] });
+      await built.pipeline.process({ format: 'x', adapter: { brand: 'beta', brandAccounts: ['@BetaHelp'] }, records: [msg('x-beta', 0, post('12', '1500', 'AcmeHelp', '@BetaHelp is your network down too?'))] });
+      await built.pipeline.flush();
+    } finally {
+      await built.close();
+    }
+    const d = await Database.open(db);
+    try {
+      const q = async (sql: string) => (await d.queryJson(sql)).rows;
+      expect(await q('SELECT id, brand, conversation_id, direction FROM messages ORDER BY id')).toEqual([
+        { id: 'twcs:201', brand: 'acmehelp', conversation_id: 'twcs:201', direction: 'inbound' },
+        { id: 'twcs:202', brand: 'acmehelp', conversation_id: 'twcs:201', direction: 'outbound' },
+        { id: 'x:12', brand: 'beta', conversation_id: 'x:12', direction: 'inbound' },
+      ]);
+      expect(await q('SELECT id, brand FROM broadcasts')).toEqual([{ id: 'x:11', brand: 'acme' }]);
+      expect(await q('SELECT format, source_kind, source_name, kafka_partition, kafka_offset::INTEGER AS kafka_offset, reason, raw::VARCHAR AS raw FROM dead_letters')).toEqual([
+        {
+          format: 'twcs',
+          source_kind: 'kafka',
+          source_name: 'twcs',
+          kafka_partition: 1,
+          kafka_offset: 2,
+          reason: 'twcs: tweet 203: created_at: expected a time with an offset (ISO 8601, "2026-03-14 10:00:00 UTC" or epoch seconds), got "yesterday"',
+          raw: '203,5002,True,yesterday,@AcmeHelp ??,,',
+        },
+      ]);
+    } finally {
+      await d.close();
+    }
+  });
 });
