@@ -168,9 +168,13 @@ export function extractPromises(text: string, options: ExtractOptions): Extracte
   if (langs.length === 0) return [];
   const found: ExtractedPromise[] = [];
   for (const sentence of splitSentences(text)) {
+    // A question offers or asks ("Can we call you back in 10 minutes?"); it promises nothing.
+    if (/[?？؟]$/u.test(sentence)) continue;
     for (const lang of langs) {
       const rules = LANGUAGES[lang];
-      if (!rules.cue.test(sentence) || rules.negation?.test(sentence)) continue;
+      if (rules.negation?.test(sentence)) continue;
+      const committed = rules.cue.test(sentence) || (rules.weakCue?.test(sentence) && rules.kinds.some(([, re]) => re.test(sentence)));
+      if (!committed) continue;
       const due = candidates(sentence, rules, madeAt, off).find((c) => c.due > madeAt && c.due <= madeAt + horizon);
       if (!due) continue;
       found.push({ kind: kindOf(sentence, rules), dueAt: due.due, lang, matched: due.text, sentence, index: found.length });

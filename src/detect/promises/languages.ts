@@ -17,6 +17,11 @@ export interface LanguageRules {
   chrono: chrono.Chrono;
   /** A sentence is a promise only if one of these matches. */
   cue: RegExp;
+  /**
+   * A plain future ("will", "'ll") that makes a promise only together with a kind word: "your
+   * refund will follow within 5 days" is one, "the delay will last 3 hours" is not.
+   */
+  weakCue?: RegExp;
   /** A sentence that matches this is a refusal or a hedge, not a promise. */
   negation?: RegExp;
   /**
@@ -56,11 +61,12 @@ export const LANGUAGES: Record<PromiseLanguage, LanguageRules> = {
     cue: words(
       "i'?ll|i will|i shall|we'?ll|we will|we shall|i am going to|i'm going to|we are going to|we're going to|expect|you(?:'ll| will) (?:receive|get|hear|have|see)|should (?:receive|get|hear|arrive|see)|will (?:be (?:refunded|credited|fixed|resolved|restored|back|processed)|arrive|reach you)|promise|get back to you|follow up|call you back",
     ),
+    weakCue: words("will|shall|'ll|going to"),
     negation: words("can'?t|cannot|can not|unable to|won'?t|will not|not able to|no longer|unfortunately not|do not expect|don'?t expect"),
     kinds: [
-      ['callback', stems('call(?:s|ing)? you|call back|callback|ring you|phone you|get back to you|give you a call|reach out to you')],
-      ['refund', stems('refund|reimburs|credit(?:ed)? (?:back|to your)|money back|compensat')],
-      ['update', stems('updat|keep you (?:posted|informed)|let you know|inform you|notify you|news|follow up|status')],
+      ['callback', stems('call(?:s|ing)? you|call back|callback|ring you|phone you|get back to you|give you a (?:call|ring|buzz)|reach out to you|(?:be|get) in touch')],
+      ['refund', stems('refund|reimburs|credit(?:ed)? (?:back|to your)|money back|compensat|voucher|miles')],
+      ['update', stems('updat|keep you (?:posted|informed)|let you know|inform you|notify you|(?:message|e-?mail|text|write to) you|news|follow up|status')],
       ['fix', words('fix(?:ed)?|resolve[ds]?|restored?|repair(?:ed)?|working again|back (?:up|online)')],
     ],
     businessDays: words('(\\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:business|working) days?'),
