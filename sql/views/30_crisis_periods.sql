@@ -44,10 +44,10 @@ ordered AS (
 numbered AS (
   SELECT
     o.*,
-    sum(CASE WHEN o.prev_end IS NULL OR o.started_at >= o.prev_end + to_seconds(g.secs) THEN 1 ELSE 0 END) OVER (
+    CAST(sum(CASE WHEN o.prev_end IS NULL OR o.started_at >= o.prev_end + to_seconds(g.secs) THEN 1 ELSE 0 END) OVER (
       PARTITION BY o.brand ORDER BY o.started_at, o.end_x, o.kind, o.ref
       ROWS UNBOUNDED PRECEDING
-    ) AS period_no
+    ) AS BIGINT) AS period_no
   FROM ordered o, gap g
 ),
 periods AS (
@@ -71,7 +71,7 @@ bounded AS (
   FROM periods p, data_as_of a
 ),
 minutes AS (
-  SELECT brand, minute, sum(inbound) AS inbound, sum(upset) AS upset
+  SELECT brand, minute, CAST(sum(inbound) AS BIGINT) AS inbound, CAST(sum(upset) AS BIGINT) AS upset
   FROM upset_volume
   GROUP BY brand, minute
 ),

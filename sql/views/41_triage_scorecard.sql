@@ -20,10 +20,10 @@ SELECT
   count(*) FILTER (WHERE within_target) AS within_target,
   count(*) FILTER (WHERE NOT within_target) AS breaches,
   count(*) FILTER (WHERE within_target) / nullif(count(within_target), 0) AS within_target_share,
-  sum(inversions) AS inversions,
-  sum(inversion_chances) AS inversion_chances,
-  sum(queue_inversions) AS queue_inversions,
-  sum(queue_inversion_chances) AS queue_inversion_chances,
+  CAST(sum(inversions) AS BIGINT) AS inversions,
+  CAST(sum(inversion_chances) AS BIGINT) AS inversion_chances,
+  CAST(sum(queue_inversions) AS BIGINT) AS queue_inversions,
+  CAST(sum(queue_inversion_chances) AS BIGINT) AS queue_inversion_chances,
   round(100 * (1 - sum(sum(queue_inversions)) OVER w / nullif(sum(sum(queue_inversion_chances)) OVER w, 0)), 1) AS bleeding_first_score
 FROM triage_outcomes
 GROUP BY brand, period_id, severity

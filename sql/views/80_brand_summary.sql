@@ -5,7 +5,7 @@ WITH brands AS (
   SELECT DISTINCT brand FROM events
 ),
 crisis AS (
-  SELECT brand, count(*) AS crisis_periods, sum(duration_seconds) AS crisis_seconds, sum(inbound) AS crisis_inbound, sum(upset) AS crisis_upset
+  SELECT brand, count(*) AS crisis_periods, sum(duration_seconds) AS crisis_seconds, CAST(sum(inbound) AS BIGINT) AS crisis_inbound, CAST(sum(upset) AS BIGINT) AS crisis_upset
   FROM crisis_periods GROUP BY brand
 ),
 triage AS (
@@ -23,7 +23,7 @@ promise AS (
   FROM promise_scorecard WHERE grouped_by = 'brand'
 ),
 outreach AS (
-  SELECT brand, sum(affected) AS affected_customers, sum(silent) AS silent_sufferers, sum(reached_first) / nullif(sum(affected), 0) AS proactive_coverage
+  SELECT brand, CAST(sum(affected) AS BIGINT) AS affected_customers, CAST(sum(silent) AS BIGINT) AS silent_sufferers, sum(reached_first) / nullif(sum(affected), 0) AS proactive_coverage
   FROM proactive_coverage GROUP BY brand
 )
 SELECT
