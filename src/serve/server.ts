@@ -139,7 +139,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': contentSecurityPolicy(),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
@@ -261,12 +261,17 @@ function isHttps(req: IncomingMessage): boolean {
   return (req.socket as { encrypted?: boolean }).encrypted === true || String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
 }
 
-/** A browser request from another site (a form post or fetch aimed at this server). */
+/**
+ * A browser request that did not come from this server's own pages. Browsers say so in
+ * Sec-Fetch-Site; older ones only in Origin. Clients that send neither (curl, Grafana) are not
+ * browsers and carry no ambient cookie worth forging.
+ */
 function crossSite(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site') return true;
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
   const origin = req.headers.origin;
-  if (!origin || origin === 'null') return origin === 'null';
+  if (!origin) return false;
+  if (origin === 'null') return true;
   try {
     return new URL(origin).host !== (req.headers.host ?? '');
   } catch {

@@ -233,8 +233,14 @@ describe('guarded by a token', () => {
     const cross = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/json' }, body });
     expect(cross.status).toBe(403);
     expect(JSON.parse(cross.body).error).toMatch(/cross-site request/);
-    const fetchSite = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, 'sec-fetch-site': 'cross-site' }, body });
-    expect(fetchSite.status).toBe(403);
+    for (const site of ['cross-site', 'same-site']) {
+      const r = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, 'sec-fetch-site': site, origin: `http://127.0.0.1:${port}` }, body });
+      expect(r.status, site).toBe(403);
+    }
+    const nullOrigin = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, origin: 'null' }, body });
+    expect(nullOrigin.status).toBe(403);
+    const sameFetch = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, 'sec-fetch-site': 'same-origin' }, body });
+    expect(sameFetch.status).toBe(200);
     const same = await http(srv.url, 'POST', '/api/sql', { headers: { cookie, origin: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` }, body });
     expect(same.status).toBe(200);
     expect(JSON.parse(same.body).rows).toEqual([{ one: 1 }]);
