@@ -26,7 +26,9 @@ export function formatDuration(secs: number): string {
 function breakdown(alerts: readonly AlertInstance[], label: string, limit = 5): string {
   const counts = new Map<string, number>();
   for (const a of alerts) {
-    const v = a.labels[label];
+    const raw = a.labels[label];
+    // Spikes on a brand's total volume carry channel "*".
+    const v = raw === '*' && label === 'channel' ? 'all channels' : raw;
     if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
