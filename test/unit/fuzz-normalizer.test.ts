@@ -44,7 +44,7 @@ const validEvent = fc
     score: fc.integer({ min: 1, max: 5 }),
     extra: fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !['id', 'type', 'ts', 'brand', '__proto__'].includes(k)), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }),
   })
-  .map(({ type, id, ts, iso, brand, text, conversationId, score, extra }) => {
+  .map(({ type, id, ts, iso, brand, text, conversationId, score, extra }): Record<string, unknown> => {
     const e: Record<string, unknown> = { ...extra, id, type, ts: iso ? new Date(ts).toISOString() : ts };
     if (brand !== undefined) e.brand = brand;
     switch (type) {
