@@ -1,4 +1,5 @@
 /** The benchmark sections, one line each. */
+import { adapters } from './adapters.js';
 import { fileIngest } from './file.js';
 
 export interface BenchResult {
@@ -13,4 +14,5 @@ export type Section = () => Promise<BenchResult[]>;
 
 export const SECTIONS: Record<string, Section> = {
   file: fileIngest,
+  adapters,
 };
