@@ -196,6 +196,12 @@ export class AlertStage implements Stage {
 
   private step(ctx: StageContext, now: number | undefined): void {
     const signals = this.newSignals(ctx);
+    if (this.live) {
+      // A detection dated after the live clock (an event with a future timestamp) must not drag
+      // the engine's time ahead and fire every timer early: it counts as happening now.
+      const clockNow = this.clock.now();
+      for (const s of signals) if (s.at > clockNow) s.at = clockNow;
+    }
     const to = now ?? signals.reduce((m, s) => Math.max(m, s.at), this.engine.now);
     this.engine.apply(signals, to);
     this.emit(ctx);

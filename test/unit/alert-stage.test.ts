@@ -177,6 +177,25 @@ describe('alert stage in a live pipeline', () => {
     stuck.unstick();
   });
 
+  it('a detection dated in the future (a bad event timestamp) counts as now and does not run the clock ahead', async () => {
+    const sink = new CaptureSink();
+    const { tickAt, rows, stage, pipeline } = await setup({}, { sinks: [sink] });
+    const far = T0 + 365 * 24 * 60 * MIN;
+    class Direct implements Stage {
+      readonly name = 'direct';
+      constructor(readonly d: Detection[]) {}
+      onTick(_now: number, ctx: StageContext): void {
+        ctx.detections.push(...this.d.splice(0));
+      }
+    }
+    pipeline.stages.unshift(new Direct([silence('c1', far), silence('c2', T0 + MIN)]));
+    await tickAt(T0 + MIN);
+    await flushed(stage);
+    // Both fired now, and both went in the first page: the group's clock was not moved a year ahead.
+    expect((await rows("state = 'firing'")).map((r) => r.t)).toEqual([MIN, MIN]);
+    expect(sink.sent.map((n) => n.count)).toEqual([2]);
+  });
+
   it('in a replay, stores what would have been sent without sending it', async () => {
     const sink = new CaptureSink();
     const { detector, pipeline, rows, stage } = await setup({}, { live: false, sinks: [sink] });
