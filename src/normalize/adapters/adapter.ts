@@ -16,6 +16,12 @@ export interface Adapter {
   readonly name: string;
   /** How a file or stream is cut into records: JSON lines (default) or CSV rows with a header. */
   readonly framing: 'ndjson' | 'csv';
+  /**
+   * For `csv` framing: a record can also come alone, without the file's header (one CSV line in
+   * the format's documented column order, or a JSON object with its column names), as a Kafka
+   * message does. The adapter then reads `record.bytes` itself when `value` is null.
+   */
+  readonly standaloneRecords?: boolean;
   /** One sentence for `--help`. */
   readonly description: string;
   /**

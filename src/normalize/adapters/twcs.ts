@@ -141,6 +141,7 @@ export const twcs: AdapterFactory = (options): Adapter => {
   return {
     name: 'twcs',
     framing: 'csv',
+    standaloneRecords: true,
     description: 'the "Customer Support on Twitter" dataset (twcs.csv); threads become conversations, the replying company is the brand',
     map(value, record) {
       const r = rowOf(value, record);
