@@ -9,6 +9,8 @@ import type { Database } from '../store/database.js';
 import { viewSettings } from '../detect/crisis/settings.js';
 import { createPromiseStage } from '../detect/promises/stage.js';
 import { alertStage } from '../alert/stage.js';
+import { createLiveStage } from '../serve/live/stage.js';
+import { createTelemetryStage } from '../telemetry/stage.js';
 import type { Stage } from './stage.js';
 
 export interface StageDeps {
@@ -35,6 +37,8 @@ export const STAGE_FACTORIES: StageFactory[] = [
   // 3. alert
   alertStage,
   // 4. live
+  createLiveStage, // pushes each committed batch and its detections to the live page (when serving)
+  createTelemetryStage, // counts stored events, detections, open silences for /metrics and OTLP
 ];
 
 export async function buildStages(deps: StageDeps): Promise<Stage[]> {

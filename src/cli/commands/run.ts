@@ -9,6 +9,10 @@ import { loadPipelineConfig, parsePipelineConfig, type PipelineConfig } from '..
 import { buildPipeline, buildSource } from '../../pipeline/build.js';
 import { ScenarioSource } from '../../sources/scenario/source.js';
 import { serverOptions, startServer, type RunningServer } from '../../serve/server.js';
+import { liveHubFor } from '../../serve/live/hub.js';
+import { liveRoutes } from '../../serve/live/routes.js';
+import { startTelemetry } from '../../telemetry/setup.js';
+import { instrumentSource, observeBatch } from '../../telemetry/stage.js';
 import { ProgressLine } from '../progress.js';
 import { stopSignal } from './shared.js';
 
@@ -28,10 +32,14 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const live = liveClock !== undefined;
   const progress = new ProgressLine(config.name);
   let current = sources[0]!;
+  // Before the stages are built: they take their instruments from the global meter provider.
+  const telemetry = config.telemetry.enabled ? startTelemetry(config.telemetry) : undefined;
+  const observe = telemetry ? observeBatch(telemetry.metrics) : undefined;
   const built = await buildPipeline(config, {
     live,
     clock: liveClock,
-    onBatch: (s) => {
+    onBatch: (s, batch) => {
+      observe?.(s, batch);
       if (!options.quiet) progress.update(current.progress(), s);
     },
   });
@@ -39,13 +47,14 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const stopTimers = live ? built.pipeline.startTimers() : () => undefined;
   try {
     if (serve) {
-      server = await startServer({ db: built.db, ...serve });
+      const routes = { ...liveRoutes(liveHubFor(built.db), { database: config.database }), ...telemetry?.routes() };
+      server = await startServer({ db: built.db, ...serve, routes });
       process.stderr.write(`crisiscx: serving ${server.describeAccess()} (database ${config.database})\n`);
     }
     for (const src of sources) {
       current = src;
       process.stderr.write(`crisiscx: reading ${src.name}\n`);
-      await built.pipeline.runSource(src, signal);
+      await built.pipeline.runSource(telemetry ? instrumentSource(src, telemetry.metrics) : src, signal);
       if (signal.aborted) break;
     }
     await built.pipeline.flush();
@@ -59,7 +68,9 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   } finally {
     stopTimers();
     await server?.close();
+    await liveHubFor(built.db).close();
     await built.close();
+    await telemetry?.shutdown();
   }
 }
 
