@@ -8,6 +8,7 @@
  * await p.runSource(new FileSource(['a.ndjson']));
  * await p.flush();
  */
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { wallClock, type Clock } from '../contract/clock.js';
 import type { DeadLetter, Envelope } from '../contract/records.js';
 import { Normalizer, type NormalizerOptions } from '../normalize/normalize.js';
@@ -35,7 +36,17 @@ export interface PipelineOptions {
   live?: boolean;
   normalizer?: Omit<NormalizerOptions, 'format'>;
   /** Called after every committed batch (progress lines, metrics). */
-  onBatch?: (stats: PipelineStats, batch: { stored: number; deadLetters: DeadLetter[] }) => void;
+  onBatch?: (stats: PipelineStats, batch: BatchInfo) => void;
+}
+
+/** What one committed batch did (for progress lines and metrics). */
+export interface BatchInfo {
+  stored: number;
+  deadLetters: DeadLetter[];
+  records: number;
+  duplicates: number;
+  /** Wall time from the start of the batch's processing to the end of its after-commit hooks. */
+  durationMs: number;
 }
 
 class BatchContext implements StageContext {
@@ -84,10 +95,24 @@ export class Pipeline {
 
   /** Normalizes, detects and stores one source batch (offsets, if any, in the same transaction). */
   process(batch: SourceBatch, format = batch.format ?? 'canonical'): Promise<PipelineStats> {
-    return this.serial(() => this.processNow(batch, format));
+    // Looked up per batch: a no-op until telemetry registers a tracer provider (src/telemetry/setup.ts).
+    return this.serial(() =>
+      trace.getTracer('crisiscx').startActiveSpan('crisiscx.batch', { attributes: { 'crisiscx.records': batch.records.length, 'crisiscx.format': format } }, async (span) => {
+        try {
+          return await this.processNow(batch, format, span);
+        } catch (err) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          throw err;
+        } finally {
+          span.end();
+        }
+      }),
+    );
   }
 
-  private async processNow(batch: SourceBatch, format: string): Promise<PipelineStats> {
+  private async processNow(batch: SourceBatch, format: string, span: Span): Promise<PipelineStats> {
+    const started = performance.now();
     const { events, deadLetters } = this.normalizer(format, batch.adapter).normalize(batch.records);
     const fresh = await this.options.writer.fresh(events);
     const ctx = new BatchContext(this.clock, this.live);
@@ -95,14 +120,23 @@ export class Pipeline {
     for (const s of this.stages) if (s.onEvents) await s.onEvents(fresh, ctx);
     // Replays advance timers on event time at every batch boundary.
     if (!this.live) for (const s of this.stages) if (s.onTick) await s.onTick(this.stats.watermark, ctx);
+    span.addEvent('detected', { 'crisiscx.fresh': fresh.length, 'crisiscx.detections': ctx.detections.length });
     const res = await this.options.writer.write({ events: fresh, deadLetters, tables: ctx.tables, offsets: batch.offsets }, true);
+    span.addEvent('stored');
+    span.setAttributes({ 'crisiscx.stored': res.stored, 'crisiscx.dead_letters': res.deadLetters, 'crisiscx.duplicates': events.length - fresh.length });
     this.stats.records += batch.records.length;
     this.stats.stored += res.stored;
     this.stats.duplicates += events.length - fresh.length;
     this.stats.deadLetters += res.deadLetters;
     this.stats.batches++;
     await this.afterCommit(fresh, ctx, res.deadLetters, events.length - fresh.length);
-    this.options.onBatch?.(this.stats, { stored: res.stored, deadLetters });
+    this.options.onBatch?.(this.stats, {
+      stored: res.stored,
+      deadLetters,
+      records: batch.records.length,
+      duplicates: events.length - fresh.length,
+      durationMs: performance.now() - started,
+    });
     return this.stats;
   }
 

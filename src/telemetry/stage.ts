@@ -1,0 +1,134 @@
+/**
+ * @module telemetry/stage
+ * Instruments the pipeline: a stage that counts what each committed batch stored and detected and
+ * keeps the open silences for their gauge, a batch observer (dead letters by step, batch latency)
+ * for the pipeline's `onBatch` hook, and a wrapper counting the records a source reads. Everything
+ * records on the global meter, so with telemetry off it costs nothing.
+ *
+ * @example
+ * const stage = createTelemetryStage({ config, db, clock, live: true });
+ * const pipeline = new Pipeline({ writer, stages: [...others, stage], onBatch: observeBatch() });
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Clock } from '../contract/clock.js';
+import type { PipelineConfig } from '../config/pipeline.js';
+import type { BatchInfo, PipelineStats } from '../pipeline/pipeline.js';
+import type { CommitInfo, Stage } from '../pipeline/stage.js';
+import type { Source, SourceBatch } from '../sources/source.js';
+import type { Database } from '../store/database.js';
+import { ActiveDetections } from '../serve/live/active.js';
+import { PipelineMetrics } from './metrics.js';
+
+/** Detection kinds counted by `crisiscx_open_silences`. */
+export const SILENCE_KINDS = ['customer_silence', 'brand_silence'] as const;
+
+export interface TelemetryStageDeps {
+  config: PipelineConfig;
+  db: Database;
+  clock: Clock;
+  live: boolean;
+}
+
+export class TelemetryStage implements Stage {
+  readonly name = 'telemetry';
+  readonly active = new ActiveDetections();
+  private newest = 0;
+  /** Brands that ever had a silence: their gauge stays (at 0) once the silences close. */
+  private readonly silenceBrands = new Set<string>();
+  private reader: DuckDBConnection | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly metrics: PipelineMetrics,
+    private readonly clock: Clock,
+    private readonly live: boolean,
+    private readonly db?: Database,
+  ) {
+    metrics.observableGauge('open_silences').addCallback((r) => {
+      // Report zero for kinds with nothing open, so a resolved silence shows as 0, not as a gap.
+      const counts = this.active.counts(SILENCE_KINDS);
+      for (const brand of this.silenceBrands) {
+        for (const kind of SILENCE_KINDS) r.observe(counts.find((c) => c.brand === brand && c.kind === kind)?.count ?? 0, { brand, kind });
+      }
+    });
+    metrics.observableGauge('event_time_lag').addCallback((r) => {
+      if (this.newest > 0 && this.live) r.observe(Math.max(0, (this.clock.now() - this.newest) / 1000));
+    });
+    if (db) {
+      metrics.observableCounter('alerts_fired').addCallback(async (r) => {
+        for (const row of await this.firedByRule()) r.observe(row.n, { rule: row.rule });
+      });
+    }
+  }
+
+  /** Firing transitions per rule in the alerts table (a separate connection: never inside a batch's transaction). */
+  private async firedByRule(): Promise<{ rule: string; n: number }[]> {
+    if (!this.db || this.closed) return [];
+    try {
+      this.reader ??= await this.db.instance.connect();
+      const res = await this.reader.runAndReadAll("SELECT rule, count(*) AS n FROM alerts WHERE state = 'firing' GROUP BY rule");
+      return (res.getRowObjectsJS() as { rule: string; n: bigint }[]).map((x) => ({ rule: x.rule, n: Number(x.n) }));
+    } catch {
+      // No alerts table (alerts disabled, older file): nothing fired.
+      return [];
+    }
+  }
+
+  afterCommit(info: CommitInfo): void {
+    const stored = new Map<string, { source: string; type: string; n: number }>();
+    for (const env of info.events) {
+      if (env.event.ts > this.newest) this.newest = env.event.ts;
+      const k = `${env.origin.kind}\0${env.event.type}`;
+      const e = stored.get(k);
+      if (e) e.n++;
+      else stored.set(k, { source: env.origin.kind, type: env.event.type, n: 1 });
+    }
+    for (const s of stored.values()) this.metrics.eventsStored.add(s.n, { source: s.source, type: s.type });
+    if (info.duplicates > 0) this.metrics.duplicates.add(info.duplicates);
+    for (const d of info.detections) this.metrics.detections.add(1, { kind: d.kind, state: d.state });
+    this.active.apply(info.detections);
+    for (const c of this.active.counts(SILENCE_KINDS)) this.silenceBrands.add(c.brand);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.reader?.closeSync();
+    this.reader = undefined;
+  }
+}
+
+/** The stage factory registered in src/pipeline/stages.ts (none when telemetry is off). */
+export function createTelemetryStage(deps: TelemetryStageDeps): TelemetryStage | undefined {
+  if (!deps.config.telemetry.enabled) return undefined;
+  return new TelemetryStage(PipelineMetrics.fromGlobal(), deps.clock, deps.live, deps.db);
+}
+
+/** An `onBatch` hook recording dead letters by step, batches and batch latency. */
+export function observeBatch(metrics = PipelineMetrics.fromGlobal()): (stats: PipelineStats, batch: BatchInfo) => void {
+  return (_stats, batch) => {
+    metrics.batches.add(1);
+    metrics.batchLatency.record(batch.durationMs / 1000);
+    if (batch.deadLetters.length === 0) return;
+    const byStage = new Map<string, number>();
+    for (const d of batch.deadLetters) byStage.set(d.stage, (byStage.get(d.stage) ?? 0) + 1);
+    for (const [stage, n] of byStage) metrics.deadLetters.add(n, { stage });
+  };
+}
+
+/** Wraps a source so every record it reads counts in `crisiscx_events_in_total{source}`; everything else passes through. */
+export function instrumentSource<S extends Source>(source: S, metrics = PipelineMetrics.fromGlobal()): S {
+  async function* batches(signal?: AbortSignal): AsyncGenerator<SourceBatch> {
+    for await (const batch of source.batches(signal)) {
+      const kind = batch.records[0]?.origin.kind;
+      if (kind) metrics.eventsIn.add(batch.records.length, { source: kind });
+      yield batch;
+    }
+  }
+  return new Proxy(source, {
+    get(target, prop) {
+      if (prop === 'batches') return batches;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
