@@ -203,6 +203,12 @@ describe('twcs', () => {
     expect(run('twcs', [csv(row)]).events[0]!.brand).toBe('otherco');
     expect(run('twcs', [csv(row)], { brandAccounts: ['@acmehelp'] }).events[0]!.brand).toBe('acmehelp');
     expect(run('twcs', [csv(row)], { brand: 'Acme' }).events[0]!.brand).toBe('Acme');
+    // A company tweet whose parent is not in the data but which addresses a customer is a message, not a public update.
+    const orphan = { ...row, tweet_id: '2', author_id: 'AcmeHelp', inbound: 'False', text: '@115 we replied by DM' };
+    expect(run('twcs', [csv(orphan), csv({ ...orphan, tweet_id: '3', text: 'All services restored.' })]).events.map((e) => [e.type, e.conversationId, e.customerId])).toEqual([
+      ['message', 'twcs:2', 'twcs:115'],
+      ['broadcast', undefined, undefined],
+    ]);
     expect(run('twcs', [csv({ tweet_id: '1' })]).reasons).toEqual(['twcs: missing columns author_id, inbound, created_at, text; the row has tweet_id']);
     expect(run('twcs', [rec('x', { csvError: 'row has 2 fields, the header (line 1) has 7' })]).reasons).toEqual(['twcs: row has 2 fields, the header (line 1) has 7']);
   });

@@ -117,18 +117,19 @@ export const twcs: AdapterFactory = (options): Adapter => {
     }
     // Handles are compared without case (customers write @applesupport as often as @AppleSupport).
     const brand = options.brand ?? author.toLowerCase();
-    if (!parent) {
-      // A company tweet that answers nothing: a public update.
+    const customer = mentions(body).find((m) => /^\d+$/.test(m));
+    if (!parent && !customer) {
+      // A company tweet that answers nothing and addresses no customer: a public update.
       return { events: [compact({ ...base, brand, type: 'broadcast', channel: 'social' })] };
     }
-    const customer = mentions(body).find((m) => /^\d+$/.test(m));
     return {
       events: [
         compact({
           ...base,
           brand,
           type: 'message',
-          conversationId: `twcs:${parent}`,
+          // Without a parent (not in the dataset) but addressed to a customer: its own conversation.
+          conversationId: `twcs:${parent ?? id}`,
           channel: 'social',
           direction: 'outbound',
           customerId: customer ? `twcs:${customer}` : undefined,
