@@ -53,7 +53,10 @@ export class ScenarioSource implements Source {
       if (this.clock) {
         const now = this.clock.now();
         until = i;
-        while (until < this.lines.length && this.lines[until]!.ts <= now) until++;
+        // The few events dated after the story's end (late ratings) are released at its end, so a
+        // live demo does not idle for minutes of wall time waiting for them.
+        const due = Math.min(now, this.scenario.script.end);
+        while (until < this.lines.length && Math.min(this.lines[until]!.ts, this.scenario.script.end) <= due) until++;
         if (until === i) {
           try {
             await sleep(this.options.tickMs ?? 100, undefined, { signal });
