@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // A real Kafka broker for the run (or the one KAFKA_BROKERS names).
+          globalSetup: ['test/setup/kafka.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Real services on 2 cores: one file at a time keeps timings sane.

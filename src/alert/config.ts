@@ -7,6 +7,7 @@
  * const cfg = AlertsConfig.parse({ rules: { customer_silence: { for_secs: 60 } }, sinks: [{ type: 'stdout' }] });
  */
 import { z } from 'zod';
+import { kafkaConnectionFields, TopicName } from '../sources/kafka/config.js';
 
 const Severity = z.enum(['critical', 'warning', 'info']);
 
@@ -201,9 +202,9 @@ const AlertmanagerSink = z.strictObject({
 
 const KafkaSink = z.strictObject({
   type: z.literal('kafka').describe('each notification as a JSON message on a Kafka topic (key: the dedupe key)'),
-  brokers: z.array(z.string().min(1)).min(1).describe('bootstrap brokers, host:port'),
-  topic: z.string().min(1).default('crisiscx.alerts'),
-  client_id: z.string().min(1).default('crisiscx-alerts'),
+  // brokers (or brokers_from_env), client_id, tls, sasl: the same keys as the kafka source's.
+  ...kafkaConnectionFields('crisiscx-alerts'),
+  topic: TopicName.default('crisiscx.alerts').describe('topic the notifications are published to'),
   ...deliveryFields,
 });
 

@@ -24,6 +24,7 @@ import { outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
 import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
 import { buildSinks, queueSinks, type BuildSinksOptions } from './sinks/build.js';
+import { createKafkaAlertSink } from './sinks/kafka.js';
 import { groupSummary } from './summary.js';
 import { ViewThresholdCheck } from './view-threshold.js';
 
@@ -284,6 +285,13 @@ export class AlertStage implements Stage {
 /** The stage factory registered in src/pipeline/stages.ts. */
 export async function alertStage(deps: { config: { alerts: AlertsConfig; database: string }; db: Database; clock: Clock; live: boolean }): Promise<AlertStage | undefined> {
   if (!deps.config.alerts.enabled) return undefined;
-  return AlertStage.create({ config: deps.config.alerts, db: deps.db, clock: deps.clock, live: deps.live, databasePath: deps.config.database });
+  return AlertStage.create({
+    config: deps.config.alerts,
+    db: deps.db,
+    clock: deps.clock,
+    live: deps.live,
+    databasePath: deps.config.database,
+    build: { kafka: (cfg) => createKafkaAlertSink(cfg) },
+  });
 }
 

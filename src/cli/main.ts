@@ -11,13 +11,14 @@ import { register as sql } from './commands/sql.js';
 import { register as scoreSeries } from './commands/score-series.js';
 import { register as replay } from './commands/replay.js';
 import { register as exportCommand } from './commands/export.js';
+import { register as produce } from './commands/produce.js';
 
 export function buildProgram(): Command {
   const program = new Command('crisiscx')
     .description('crisis customer-experience analytics: upset, spikes, silence, triage and promises, in DuckDB')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
-  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries]) r(program);
+  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries, produce]) r(program);
   return program;
 }
 

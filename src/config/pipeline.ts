@@ -16,6 +16,7 @@ import { DetectConfig } from '../detect/config.js';
 import { ScoreConfig } from '../score/config.js';
 import { ServeConfig } from '../serve/config.js';
 import { TelemetryConfig } from '../telemetry/config.js';
+import { KafkaSourceConfig } from '../sources/kafka/config.js';
 
 const FileSourceConfig = z.strictObject({
   type: z.literal('file').describe('NDJSON (or adapter-format) files, read once from start to end'),
@@ -32,7 +33,7 @@ const ScenarioSourceConfig = z.strictObject({
   scale: z.number().positive().max(1000).default(1).describe('multiplies customer volume'),
 });
 
-export const SourceConfig = z.discriminatedUnion('type', [FileSourceConfig, ScenarioSourceConfig]);
+export const SourceConfig = z.discriminatedUnion('type', [FileSourceConfig, ScenarioSourceConfig, KafkaSourceConfig]);
 export type SourceConfig = z.output<typeof SourceConfig>;
 
 export const PipelineConfig = z.strictObject({

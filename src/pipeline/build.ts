@@ -10,6 +10,7 @@ import { adapterOptionsFromConfig } from '../normalize/adapters/options.js';
 import { csvFramer } from '../sources/file/csv.js';
 import { FileSource } from '../sources/file/file.js';
 import { ScenarioSource } from '../sources/scenario/source.js';
+import { KafkaSource } from '../sources/kafka/source.js';
 import type { Source } from '../sources/source.js';
 import { Database } from '../store/database.js';
 import { EventWriter } from '../store/writer.js';
@@ -45,6 +46,8 @@ export function buildSource(cfg: SourceConfig, config: PipelineConfig): Source {
         start: cfg.start ? Date.parse(cfg.start) : cfg.speed ? Math.floor(Date.now() / 60_000) * 60_000 : undefined,
         batchSize: config.limits.batch_size,
       });
+    case 'kafka':
+      return new KafkaSource({ config: cfg, batchSize: config.limits.batch_size, where: `sources.${config.sources.indexOf(cfg)}` });
   }
 }
 

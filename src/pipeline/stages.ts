@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../config/pipeline.js';
 import type { Database } from '../store/database.js';
 import { viewSettings } from '../detect/crisis/settings.js';
 import { createPromiseStage } from '../detect/promises/stage.js';
+import { partialCountStage } from '../sources/kafka/aggregates.js';
 import { alertStage } from '../alert/stage.js';
 import { createLiveStage } from '../serve/live/stage.js';
 import { createTelemetryStage } from '../telemetry/stage.js';
@@ -32,6 +33,7 @@ export type StageFactory = (deps: StageDeps) => Stage | Stage[] | undefined | Pr
 export const STAGE_FACTORIES: StageFactory[] = [
   // 1. score
   // 2. detect
+  partialCountStage, // Kafka scale-out: partial brand × channel counts, published to the aggregates topic (only with scale_out)
   viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
   createPromiseStage,
   // 3. alert

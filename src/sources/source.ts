@@ -3,6 +3,7 @@
  * What every source gives the pipeline: batches of raw records, in order, with where they came from.
  */
 import type { RawRecord } from '../contract/records.js';
+import type { Database } from '../store/database.js';
 import type { AdapterOptions } from '../normalize/adapters/adapter.js';
 
 export interface OffsetCommit {
@@ -38,5 +39,17 @@ export interface Source {
   /** Batches until the input ends (files) or `signal` aborts (live sources). */
   batches(signal?: AbortSignal): AsyncIterable<SourceBatch>;
   progress(): SourceProgress;
+  /** A live stream (Kafka): the pipeline runs its timers on the wall clock. */
+  readonly live?: boolean;
+  /**
+   * Called once the database is open, before `batches()`: sources that keep their position in the
+   * database (Kafka offsets) read it here; `stats` gives the pipeline's running counters.
+   */
+  attach?(deps: SourceDeps): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface SourceDeps {
+  db: Database;
+  stats?: () => { deadLetters: number };
 }

@@ -29,7 +29,8 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const sources = config.sources.map((s) => buildSource(s, config));
   // A live (accelerated) scenario brings its own event clock; the live timers follow it.
   const liveClock: Clock | undefined = sources.find((s): s is ScenarioSource => s instanceof ScenarioSource && s.clock !== undefined)?.clock;
-  const live = liveClock !== undefined;
+  // A Kafka source is a live stream: timers follow the wall clock.
+  const live = liveClock !== undefined || sources.some((s) => s.live === true);
   const progress = new ProgressLine(config.name);
   let current = sources[0]!;
   // Before the stages are built: they take their instruments from the global meter provider.
@@ -46,6 +47,8 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   let server: RunningServer | undefined;
   const stopTimers = live ? built.pipeline.startTimers() : () => undefined;
   try {
+    // Sources that keep their position in the database (Kafka offsets) read it before starting.
+    for (const src of sources) await src.attach?.({ db: built.db, stats: () => built.pipeline.stats });
     if (serve) {
       const routes = { ...liveRoutes(liveHubFor(built.db), { database: config.database }), ...telemetry?.routes() };
       server = await startServer({ db: built.db, ...serve, routes });
@@ -69,6 +72,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
     stopTimers();
     await server?.close();
     await liveHubFor(built.db).close();
+    for (const src of sources) await src.close?.().catch((err: Error) => process.stderr.write(`crisiscx: closing ${src.name}: ${err.message}\n`));
     await built.close();
     await telemetry?.shutdown();
   }

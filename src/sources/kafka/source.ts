@@ -1,0 +1,401 @@
+/**
+ * @module sources/kafka/source
+ * Kafka topics as a pipeline source: a consumer group (kafkajs), one partition batch at a time,
+ * exactly once into DuckDB.
+ *
+ * How exactly-once holds, SIGKILL included:
+ * - each batch's rows and its consumed offsets (`kafka_offsets`) are one DuckDB transaction;
+ * - DuckDB is the source of truth for the position: on every partition assignment the consumer
+ *   seeks to the offset stored there, and messages below it are skipped if they come anyway;
+ * - only after the DuckDB commit are the dead letters published to the dead-letter topic and the
+ *   offset committed to the group (in scale-out mode, with the partial counts, in one Kafka
+ *   transaction). After a crash between the two, the next assignment finds DuckDB ahead of the
+ *   group and publishes the missing range again from what DuckDB stored, then commits.
+ *
+ * Backpressure: kafkajs hands one batch at a time and fetches no more for that partition until the
+ * pipeline has stored it; fetch sizes are bounded by `max_bytes_per_partition`.
+ *
+ * @example
+ * const source = new KafkaSource({ config: cfg, batchSize: 5000 });
+ * await source.attach({ db });
+ * await pipeline.runSource(source, abortSignal);
+ */
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import type { RawRecord } from '../../contract/records.js';
+import { ADAPTERS, type AdapterOptions } from '../../normalize/adapters/index.js';
+import { adapterOptionsFromConfig } from '../../normalize/adapters/options.js';
+import type { Database } from '../../store/database.js';
+import type { Source, SourceBatch, SourceDeps, SourceProgress } from '../source.js';
+import { AggregateCombiner, instanceId, partialMessage, type CombinedBucket } from './aggregates.js';
+import { createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
+import type { KafkaSourceConfig } from './config.js';
+import { deadLetterMessage } from './dead-letters.js';
+import { HandOff } from './handoff.js';
+import { KafkaState, tpKey } from './state.js';
+
+export interface KafkaSourceOptions {
+  config: KafkaSourceConfig;
+  /** Most records per pipeline batch (one DuckDB transaction); a larger Kafka batch is split. */
+  batchSize?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Names the config section in errors (`sources.0`). */
+  where?: string;
+  /** Scale-out: the combined per-bucket totals of the brand × channel keys this instance owns. */
+  onCombined?: (bucket: CombinedBucket) => void | Promise<void>;
+  /** Log lines (sentences); default stderr. */
+  log?: (line: string) => void;
+}
+
+interface Pending extends SourceBatch {
+  topic: string;
+  partition: number;
+  first: bigint;
+  next: bigint;
+}
+
+/** Reserved meta keys the normalizer reads; Kafka headers of the same name are not passed on. */
+const RESERVED_META = new Set(['totalBytes', 'csvRow']);
+
+function headerMeta(headers: IHeaders | undefined, key: Buffer | null): Record<string, string> | undefined {
+  let meta: Record<string, string> | undefined;
+  if (key) (meta ??= {})['kafka.key'] = key.toString('utf8');
+  if (headers) {
+    for (const [k, v] of Object.entries(headers)) {
+      if (v === undefined || RESERVED_META.has(k)) continue;
+      const first = Array.isArray(v) ? v[0] : v;
+      if (first !== undefined) (meta ??= {})[k] = first.toString();
+    }
+  }
+  return meta;
+}
+
+export class KafkaSource implements Source {
+  readonly name: string;
+  readonly live = true;
+  readonly connection: ResolvedConnection;
+  readonly instance: string;
+  private readonly kafka: Kafka;
+  private readonly cfg: KafkaSourceConfig;
+  private readonly batchSize: number;
+  private readonly formats = new Map<string, { format: string; adapter: AdapterOptions }>();
+  private readonly log: (line: string) => void;
+  private state: KafkaState | undefined;
+  private stats: (() => { deadLetters: number }) | undefined;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private combiner: AggregateCombiner | undefined;
+  private readonly handoff = new HandOff<Pending>();
+  /** Per `topic:partition`: the first offset not yet stored in DuckDB (skip below it). */
+  private readonly resumeAt = new Map<string, bigint>();
+  /** Recovery after the last assignment; batches wait for it. */
+  private recovery: Promise<void> = Promise.resolve();
+  private records = 0;
+  private stopping = false;
+
+  constructor(private readonly options: KafkaSourceOptions) {
+    this.cfg = options.config;
+    const where = options.where ?? 'kafka source';
+    for (const t of this.cfg.topics) {
+      const factory = ADAPTERS[t.format];
+      if (!factory) throw new KafkaConfigError(`${where}: topic ${t.name}: unknown format "${t.format}"; use one of ${Object.keys(ADAPTERS).join(', ')}`);
+      // Built once here so a format that cannot work with these options fails before connecting.
+      if (factory(adapterOptionsFromConfig(t)).framing === 'csv') {
+        throw new KafkaConfigError(`${where}: topic ${t.name}: format "${t.format}" reads CSV files with a header row, which Kafka messages do not have; publish its records as JSON or read the files with a file source`);
+      }
+      this.formats.set(t.name, { format: t.format, adapter: adapterOptionsFromConfig(t) });
+    }
+    const { kafka, connection } = createKafka(this.cfg, { env: options.env, where });
+    this.kafka = kafka;
+    this.connection = connection;
+    this.batchSize = options.batchSize ?? 5000;
+    this.instance = instanceId(this.cfg.scale_out, options.env);
+    this.name = `kafka ${this.cfg.topics.map((t) => t.name).join(',')} (group ${this.cfg.group_id})`;
+    this.log = options.log ?? ((line) => process.stderr.write(`crisiscx: ${line}\n`));
+  }
+
+  progress(): SourceProgress {
+    return { done: this.records, unit: 'records', records: this.records };
+  }
+
+  async attach(deps: SourceDeps): Promise<void> {
+    this.state = await KafkaState.open(deps.db);
+    this.stats = deps.stats;
+    for (const [k, v] of await this.state.offsets(this.cfg.group_id)) this.resumeAt.set(k, v);
+    if (this.cfg.scale_out.enabled) await this.state.prunePartials(7);
+  }
+
+  /** For tests and embedding: attach by database alone. */
+  async attachDatabase(db: Database): Promise<void> {
+    await this.attach({ db });
+  }
+
+  private get scaleOut(): boolean {
+    return this.cfg.scale_out.enabled;
+  }
+
+  private async connect(): Promise<void> {
+    const cfg = this.cfg;
+    this.log(`connecting to Kafka ${describeConnection(this.connection)} as group ${cfg.group_id}${this.scaleOut ? `, instance ${this.instance}` : ''}`);
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    if (cfg.create_topics) {
+      const want: { topic: string; numPartitions?: number }[] = cfg.topics.map((t) => ({ topic: t.name }));
+      if (cfg.dead_letter_topic) want.push({ topic: cfg.dead_letter_topic });
+      if (this.scaleOut) want.push({ topic: cfg.scale_out.aggregates_topic, numPartitions: cfg.scale_out.partitions });
+      if (this.scaleOut && cfg.scale_out.combined_topic) want.push({ topic: cfg.scale_out.combined_topic, numPartitions: cfg.scale_out.partitions });
+      const existing = new Set(await this.admin.listTopics());
+      const missing = want.filter((t) => !existing.has(t.topic));
+      if (missing.length) {
+        await this.admin.createTopics({ topics: missing, waitForLeaders: true });
+        this.log(`created topics ${missing.map((t) => t.topic).join(', ')}`);
+      }
+    }
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...(this.scaleOut ? { transactionalId: `${cfg.group_id}.${this.instance}`, transactionTimeout: 60_000 } : {}),
+    });
+    await this.producer.connect();
+
+    const consumer = this.kafka.consumer({
+      groupId: cfg.group_id,
+      sessionTimeout: cfg.session_timeout_ms,
+      heartbeatInterval: cfg.heartbeat_interval_ms,
+      rebalanceTimeout: cfg.rebalance_timeout_ms,
+      maxBytesPerPartition: cfg.max_bytes_per_partition,
+      maxWaitTimeInMs: cfg.max_wait_ms,
+      allowAutoTopicCreation: false,
+      // Exactly-once needs committed data only (partials and dead letters are written transactionally).
+      readUncommitted: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment;
+      const parts = Object.entries(assignment).map(([t, ps]) => `${t}[${ps.join(',')}]`).join(' ');
+      this.log(`Kafka group ${cfg.group_id}: assigned ${parts || 'no partitions'}`);
+      this.recovery = this.recover(assignment).catch((err) => {
+        const { message } = explainKafkaError(err, this.connection.secrets);
+        this.handoff.fail(new KafkaIntegrationError(`resuming the assigned partitions failed: ${message}`, { cause: err, retriable: true }));
+      });
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { message } = explainKafkaError(e.payload.error, this.connection.secrets);
+      if (e.payload.restart) {
+        this.log(`Kafka consumer failed (${message}); it restarts and resumes from the stored offsets`);
+      } else if (!this.stopping) {
+        this.handoff.fail(new KafkaIntegrationError(`the Kafka consumer stopped: ${message}`, { cause: e.payload.error }));
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: cfg.topics.map((t) => t.name), fromBeginning: cfg.from_beginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (p) => this.onBatch(p),
+    });
+
+    if (this.scaleOut) {
+      this.combiner = new AggregateCombiner({
+        kafka: this.kafka,
+        groupId: cfg.scale_out.combine_group_id ?? `${cfg.group_id}.combine`,
+        topic: cfg.scale_out.aggregates_topic,
+        lookbackSecs: cfg.scale_out.lookback_secs,
+        outputTopic: cfg.scale_out.combined_topic,
+        ...(this.options.onCombined ? { onCombined: this.options.onCombined } : {}),
+        onInvalid: (i) => this.log(`ignored a message on ${cfg.scale_out.aggregates_topic}[${i.partition}]@${i.offset}: ${i.error}`),
+        sessionTimeoutMs: cfg.session_timeout_ms,
+        heartbeatIntervalMs: cfg.heartbeat_interval_ms,
+      });
+      await this.combiner.start();
+    }
+  }
+
+  /**
+   * On assignment, per partition: where DuckDB is ahead of the group (a crash after the DuckDB
+   * commit), publish what that range produced and commit; then seek to DuckDB's offset.
+   */
+  private async recover(assignment: Record<string, number[]>): Promise<void> {
+    const state = this.state!;
+    const stored = await state.offsets(this.cfg.group_id);
+    const known = await state.groupCommits(this.cfg.group_id);
+    const topics = Object.keys(assignment).filter((t) => (assignment[t] ?? []).length > 0);
+    if (topics.length === 0) return;
+    const committed = await this.admin!.fetchOffsets({ groupId: this.cfg.group_id, topics });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        if (!(assignment[topic] ?? []).includes(partition)) continue;
+        const key = tpKey(topic, partition);
+        const d = stored.get(key);
+        const c = BigInt(offset); // -1: nothing committed
+        if (d === undefined) {
+          this.resumeAt.delete(key);
+          continue;
+        }
+        if (d > c) {
+          // What was published is what was committed: by the group's record, or by ours when the
+          // group's was reset or expired.
+          const k = known.get(key);
+          let from = c < 0n ? 0n : c;
+          if (k !== undefined && k > from) from = k < d ? k : d;
+          this.log(
+            `${topic}[${partition}]: DuckDB holds offsets up to ${d} but the group committed ${c < 0n ? 'none' : c}; ` +
+              (from < d ? `publishing what ${from}..${d - 1n} produced and committing` : 'committing'),
+          );
+          await this.publishAndCommit(topic, partition, from, d, (o) =>
+            this.consumer!.commitOffsets(o.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })))),
+          );
+          this.resumeAt.set(key, d);
+          this.consumer!.seek({ topic, partition, offset: d.toString() });
+        } else if (d < c) {
+          if (this.scaleOut) {
+            // Another instance consumed further; its database holds those events.
+            this.resumeAt.delete(key);
+          } else {
+            // One database, and it is behind the group (restored from a backup?): it decides.
+            this.log(`${topic}[${partition}]: the group committed ${c} but DuckDB holds offsets only up to ${d}; reading again from ${d}`);
+            this.resumeAt.set(key, d);
+            this.consumer!.seek({ topic, partition, offset: d.toString() });
+          }
+        } else {
+          this.resumeAt.set(key, d);
+        }
+      }
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    await this.recovery;
+    if (!isRunning() || isStale() || this.stopping) return;
+    const { topic, partition } = batch;
+    const key = tpKey(topic, partition);
+    const from = this.resumeAt.get(key);
+    const msgs = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+    const { format, adapter } = this.formats.get(topic) ?? { format: 'canonical', adapter: {} };
+    for (let i = 0; i < msgs.length; i += this.batchSize) {
+      const chunk = msgs.slice(i, i + this.batchSize);
+      const first = BigInt(chunk[0]!.offset);
+      const last = chunk[chunk.length - 1]!.offset;
+      const next = BigInt(last) + 1n;
+      const records: RawRecord[] = chunk.map((m) => {
+        const r: RawRecord = { bytes: m.value ?? Buffer.alloc(0), origin: { kind: 'kafka', name: topic, partition, offset: m.offset } };
+        const meta = headerMeta(m.headers, m.key);
+        if (meta) r.meta = meta;
+        return r;
+      });
+      const deadBefore = this.stats?.().deadLetters;
+      const outcome = await this.handoff.put({
+        records,
+        offsets: [{ group: this.cfg.group_id, topic, partition, nextOffset: next.toString() }],
+        format,
+        adapter,
+        topic,
+        partition,
+        first,
+        next,
+      });
+      if (outcome === 'cancelled') return; // shutting down before it was stored: not committed
+      this.resumeAt.set(key, next);
+      this.records += chunk.length;
+      const noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
+      await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), noDeadLetters);
+      resolveOffset(last);
+      await heartbeat();
+    }
+    if (msgs.length === 0 && batch.messages.length > 0) resolveOffset(batch.lastOffset());
+  }
+
+  /**
+   * After `from..next-1` of a partition is in DuckDB: its dead letters to the dead-letter topic,
+   * its partial counts to the aggregates topic (scale-out), and the group's offset, in one Kafka
+   * transaction when scaling out.
+   */
+  private async publishAndCommit(
+    topic: string,
+    partition: number,
+    from: bigint,
+    next: bigint,
+    commit: (o: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>,
+    noDeadLetters = false,
+  ): Promise<void> {
+    const state = this.state!;
+    const dlTopic = this.cfg.dead_letter_topic;
+    const dead = dlTopic && !noDeadLetters ? await state.deadLetters(topic, partition, from, next) : [];
+    const dlMessages = dead.map((d) => deadLetterMessage(d, topic, partition));
+    const offsets = { topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] };
+    if (!this.scaleOut) {
+      if (dlMessages.length > 0) await this.producer!.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
+      await commit(offsets);
+      await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
+      return;
+    }
+    const partials = await state.partials(topic, partition, from, next);
+    const tx = await this.producer!.transaction();
+    try {
+      if (partials.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: partials.map(partialMessage) });
+      if (dlMessages.length > 0) await tx.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
+      await tx.sendOffsets({ consumerGroupId: this.cfg.group_id, ...offsets });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+    await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
+  }
+
+  async *batches(signal?: AbortSignal): AsyncGenerator<SourceBatch> {
+    if (!this.state) throw new KafkaIntegrationError('KafkaSource: call attach({ db }) before batches(): the stored offsets are read from the database');
+    const onAbort = () => this.handoff.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let current: Awaited<ReturnType<HandOff<Pending>['take']>>;
+    try {
+      await this.connect();
+      for (;;) {
+        current = await this.handoff.take(signal);
+        if (!current) return;
+        yield current.value;
+        current.done();
+        current = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.stopping = true;
+      if (current) {
+        // The loop stopped after this batch was handed out: stored or not, DuckDB knows.
+        const v = current.value;
+        const d = await this.state.offset(this.cfg.group_id, v.topic, v.partition).catch(() => undefined);
+        if (d !== undefined && d >= v.next) current.done();
+        else current.cancel();
+      }
+      this.handoff.close();
+      await this.shutdown();
+    }
+  }
+
+  /** Leaves the group after the batch in progress is committed (kafkajs waits for it). */
+  private async shutdown(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const stop of [() => this.combiner?.stop(), () => this.consumer?.disconnect(), () => this.producer?.disconnect(), () => this.admin?.disconnect()]) {
+      try {
+        await stop();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    this.combiner = undefined;
+    this.consumer = undefined;
+    this.producer = undefined;
+    this.admin = undefined;
+    if (errors.length) this.log(`Kafka clients closed with errors: ${errors.map((e) => explainKafkaError(e, this.connection.secrets).message).join('; ')}`);
+  }
+
+  async close(): Promise<void> {
+    this.handoff.close();
+    await this.shutdown();
+    this.state?.close();
+    this.state = undefined;
+  }
+}

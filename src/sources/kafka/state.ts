@@ -1,0 +1,136 @@
+/**
+ * @module sources/kafka/state
+ * What the Kafka source reads back from DuckDB, the source of truth for what was consumed: the
+ * stored offsets (where to resume), and the dead letters and partial counts of a range of offsets
+ * (to publish them again after a crash). It reads through its own connection, so it only ever sees
+ * committed batches, never one the pipeline is writing.
+ *
+ * @example
+ * const state = await KafkaState.open(db);
+ * const offsets = await state.offsets('crisiscx');
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Database } from '../../store/database.js';
+
+export interface StoredDeadLetter {
+  id: string;
+  stage: string;
+  format: string;
+  reason: string;
+  raw: Buffer;
+  offset: bigint;
+}
+
+export interface StoredPartial {
+  partialId: string;
+  instanceId: string;
+  topic: string;
+  partition: number;
+  minOffset: bigint;
+  maxOffset: bigint;
+  brand: string;
+  channel: string;
+  bucketStart: number;
+  bucketSecs: number;
+  inbound: number;
+  upset: number;
+}
+
+/** `topic:partition` */
+export const tpKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+export class KafkaState {
+  private constructor(private readonly conn: DuckDBConnection) {}
+
+  static async open(db: Database): Promise<KafkaState> {
+    const conn = await db.instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    return new KafkaState(conn);
+  }
+
+  /** Next offset to consume per `topic:partition` of a group, as stored with the batches. */
+  async offsets(group: string): Promise<Map<string, bigint>> {
+    const r = await this.conn.runAndReadAll('SELECT topic, kafka_partition, next_offset FROM kafka_offsets WHERE consumer_group = $1', [group]);
+    const out = new Map<string, bigint>();
+    for (const [topic, partition, next] of r.getRowsJS()) out.set(tpKey(String(topic), Number(partition)), BigInt(next as bigint));
+    return out;
+  }
+
+  async offset(group: string, topic: string, partition: number): Promise<bigint | undefined> {
+    const r = await this.conn.runAndReadAll(
+      'SELECT next_offset FROM kafka_offsets WHERE consumer_group = $1 AND topic = $2 AND kafka_partition = $3',
+      [group, topic, partition],
+    );
+    const row = r.getRowsJS()[0];
+    return row ? BigInt(row[0] as bigint) : undefined;
+  }
+
+  /** What crisiscx last committed to the group, per `topic:partition`. */
+  async groupCommits(group: string): Promise<Map<string, bigint>> {
+    const r = await this.conn.runAndReadAll('SELECT topic, kafka_partition, committed_offset FROM kafka_group_commits WHERE consumer_group = $1', [group]);
+    const out = new Map<string, bigint>();
+    for (const [topic, partition, offset] of r.getRowsJS()) out.set(tpKey(String(topic), Number(partition)), BigInt(offset as bigint));
+    return out;
+  }
+
+  /** Records a commit to the group (after the broker acknowledged it). */
+  async recordGroupCommit(group: string, topic: string, partition: number, offset: bigint): Promise<void> {
+    await this.conn.run(
+      `INSERT INTO kafka_group_commits VALUES ($1, $2, $3, $4::BIGINT, now())
+       ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET committed_offset = excluded.committed_offset, committed_at = excluded.committed_at`,
+      [group, topic, partition, offset.toString()],
+    );
+  }
+
+  /** Dead letters of messages `from <= offset < to` of one partition, in offset order. */
+  async deadLetters(topic: string, partition: number, from: bigint, to: bigint): Promise<StoredDeadLetter[]> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT id, stage, format, reason, raw, kafka_offset FROM dead_letters
+       WHERE source_kind = 'kafka' AND source_name = $1 AND kafka_partition = $2 AND kafka_offset >= $3::BIGINT AND kafka_offset < $4::BIGINT
+       ORDER BY kafka_offset`,
+      [topic, partition, from.toString(), to.toString()],
+    );
+    return r.getRowsJS().map(([id, stage, format, reason, raw, offset]) => ({
+      id: String(id),
+      stage: String(stage),
+      format: String(format),
+      reason: String(reason),
+      raw: Buffer.from(raw as Uint8Array),
+      offset: BigInt(offset as bigint),
+    }));
+  }
+
+  /** Partial counts of one partition whose last counted message is at or after `from` and before `to`. */
+  async partials(topic: string, partition: number, from: bigint, to: bigint): Promise<StoredPartial[]> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT partial_id, instance_id, min_offset, max_offset, brand, channel, epoch_ms(bucket_start), bucket_secs, inbound, upset
+       FROM kafka_partials
+       WHERE source_topic = $1 AND source_partition = $2 AND max_offset >= $3::BIGINT AND max_offset < $4::BIGINT
+       ORDER BY max_offset, partial_id`,
+      [topic, partition, from.toString(), to.toString()],
+    );
+    return r.getRowsJS().map(([partialId, instanceId, minOffset, maxOffset, brand, channel, bucketStart, bucketSecs, inbound, upset]) => ({
+      partialId: String(partialId),
+      instanceId: String(instanceId),
+      topic,
+      partition,
+      minOffset: BigInt(minOffset as bigint),
+      maxOffset: BigInt(maxOffset as bigint),
+      brand: String(brand),
+      channel: String(channel),
+      bucketStart: Number(bucketStart),
+      bucketSecs: Number(bucketSecs),
+      inbound: Number(inbound),
+      upset: Number(upset),
+    }));
+  }
+
+  /** Drops partial counts older than `keepDays`: by then they were published long ago. */
+  async prunePartials(keepDays: number): Promise<void> {
+    await this.conn.run(`DELETE FROM kafka_partials WHERE created_at < now() - to_days(${Math.max(1, Math.floor(keepDays))})`);
+  }
+
+  close(): void {
+    this.conn.closeSync();
+  }
+}
