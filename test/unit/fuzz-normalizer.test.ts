@@ -174,11 +174,15 @@ describe('pipeline and store under fuzzing (real DuckDB)', () => {
         // Exactly the well-formed ones are stored, with their text as sent.
         for (const [i, it] of items.entries()) {
           const id = `f${n - items.length + i + 1}-${it.id}`;
-          const rows = await db.query<{ text: string; brand: string }>('SELECT text, brand FROM messages WHERE id = $1', [id]);
+          // Compared inside DuckDB: @duckdb/node-api drops a leading U+FEFF when it reads a VARCHAR
+          // into JavaScript, though the stored bytes are right.
+          const rows = await db.query<{ text_same: boolean; brand_same: boolean }>(
+            'SELECT text = $2 AS text_same, brand = $3 AS brand_same FROM messages WHERE id = $1',
+            [id, it.text, it.brand || 'b'],
+          );
           const ok = wellFormed(it.text) && wellFormed(it.brand) && wellFormed(it.id);
           if (ok && rows.length === 1) {
-            expect(rows[0]!.text).toBe(it.text);
-            expect(rows[0]!.brand).toBe(it.brand || 'b');
+            expect(rows[0]).toEqual({ text_same: true, brand_same: true });
           } else if (ok) {
             throw new Error(`well-formed event ${JSON.stringify(id)} was not stored`);
           } else {
