@@ -1,0 +1,7 @@
+/** The untyped vader-sentiment package (dev dependency, evaluation only). */
+declare module 'vader-sentiment' {
+  const vader: {
+    SentimentIntensityAnalyzer: { polarity_scores(text: string): { neg: number; neu: number; pos: number; compound: number } };
+  };
+  export default vader;
+}

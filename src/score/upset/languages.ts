@@ -1,0 +1,249 @@
+/**
+ * @module score/upset/languages
+ * Which language a message is in, and its compiled lexicon. A declared `lang` is trusted when its
+ * script matches the text; otherwise the script decides (Bengali, Kannada and Lao each have one
+ * candidate), then a vote of frequent words and lexicon words among the languages of that script,
+ * and franc (restricted to that script's languages) only when the vote is not clear and the text
+ * is long enough for trigrams to mean something.
+ */
+import { franc, francAll } from 'franc';
+import { compileLexicon, type CompiledLexicon, type LexiconSource } from './lexicon.js';
+import { arb } from './lexicons/arb.js';
+import { ben } from './lexicons/ben.js';
+import { eng } from './lexicons/eng.js';
+import { fra } from './lexicons/fra.js';
+import { hin } from './lexicons/hin.js';
+import { ind } from './lexicons/ind.js';
+import { kan } from './lexicons/kan.js';
+import { lao } from './lexicons/lao.js';
+import { npi } from './lexicons/npi.js';
+import { por } from './lexicons/por.js';
+import { spa } from './lexicons/spa.js';
+import { urd } from './lexicons/urd.js';
+import { toIso6393 } from './lang-codes.js';
+import { dominantScript, normalizeText, tokenize, type NormKind, type Script, type Token } from './text.js';
+
+/** Every language with a lexicon, by ISO 639-3 code. */
+export const LEXICON_SOURCES: Readonly<Record<string, LexiconSource>> = { eng, spa, por, fra, hin, arb, ind, ben, urd, npi, kan, lao };
+
+/** Languages franc may answer for a script besides those with a lexicon (they score on signals only). */
+const OTHER_LANGUAGES: Partial<Record<Script, string[]>> = {
+  latin: ['deu', 'ita', 'nld', 'tur', 'pol', 'vie', 'tgl', 'ron', 'swe', 'dan', 'nob', 'fin', 'hun', 'ces', 'slk', 'cat', 'swh', 'zlm', 'jav', 'som', 'hau', 'hrv', 'afr', 'glg', 'lit', 'uzn', 'azj'],
+  devanagari: ['mar', 'mai', 'bho'],
+  arabic: ['pes', 'pbu', 'skr'],
+  cyrillic: ['rus', 'ukr', 'bul', 'srp', 'bel', 'kaz', 'mkd', 'kir', 'tgk', 'khk', 'tat'],
+  hebrew: ['heb', 'ydd'],
+  ethiopic: ['amh', 'tir'],
+  myanmar: ['mya', 'shn'],
+};
+
+/** Scripts one language owns (for the record: they have no lexicon, so only signals score them). */
+const SCRIPT_LANGUAGE: Partial<Record<Script, string>> = {
+  greek: 'ell', armenian: 'hye', georgian: 'kat', gurmukhi: 'pan', gujarati: 'guj', oriya: 'ory', tamil: 'tam',
+  telugu: 'tel', malayalam: 'mal', sinhala: 'sin', thai: 'tha', tibetan: 'bod', khmer: 'khm', hangul: 'kor',
+  kana: 'jpn', han: 'cmn',
+};
+
+/** Letters that, within a script, belong to one language (Urdu ٹ ڈ ڑ ں ے; Spanish ñ ¿ ¡). */
+const TELLTALE_LETTERS: Record<string, string> = {
+  urd: 'ٹڈڑںےھہۓیگچپژ',
+  arb: 'ةىي',
+  spa: 'ñ¿¡',
+  por: 'ãõ',
+  fra: 'èùœûîëç',
+};
+/** Code point → the language its letter gives away. */
+const TELLTALE = new Map<number, string>();
+for (const [lang, letters] of Object.entries(TELLTALE_LETTERS)) for (const ch of letters) TELLTALE.set(ch.charCodeAt(0), lang);
+
+/** Word endings that, within a script, belong to one language (Nepali verb and case endings). */
+const TELLTALE_ENDINGS: Record<string, string[]> = {
+  npi: ['छ', 'छु', 'छौं', 'छन्', 'छैन', 'हरू', 'लाई', 'होस्', 'नुहोस्', 'ेको', 'ेका', 'एको', 'एका', 'ंदा', 'ँदा'],
+};
+
+const compiled = new Map<string, CompiledLexicon>();
+
+/** The compiled lexicon of a language (compiled on first use), or undefined when it has none. */
+export function lexiconFor(lang: string): CompiledLexicon | undefined {
+  let c = compiled.get(lang);
+  if (!c) {
+    const src = LEXICON_SOURCES[lang];
+    if (!src) return undefined;
+    c = compileLexicon(src);
+    compiled.set(lang, c);
+  }
+  return c;
+}
+
+const byScript = new Map<Script, LexiconSource[]>();
+for (const src of Object.values(LEXICON_SOURCES)) {
+  const l = byScript.get(src.script) ?? [];
+  l.push(src);
+  byScript.set(src.script, l);
+}
+
+/** Words that point to one language of a script: its stopwords and its one-word terms no other language of the script uses. */
+const votingWords = new Map<string, Set<string>>();
+
+function singleWords(s: LexiconSource): Set<string> {
+  const words = new Set<string>();
+  const lists = [s.stopwords, s.negators, s.complaint, s.complaint_mild, s.anger, s.anger_mild, s.fear, s.fear_mild, s.positive, s.calm, s.units, s.numbers];
+  for (const list of lists) {
+    for (const term of list ?? []) {
+      if (term.includes(' ') || term.endsWith('*')) continue;
+      for (const t of tokenize(normalizeText(term, s.norm))) words.add(t.s);
+    }
+  }
+  return words;
+}
+
+function stopwordSet(s: LexiconSource): Set<string> {
+  return new Set((s.stopwords ?? []).flatMap((w) => tokenize(normalizeText(w, s.norm)).map((t) => t.s)));
+}
+
+/**
+ * Words that point to one language of its script: its stopwords and one-word terms, less those
+ * another language of the script uses too (a curated stopword stays unless it is the other's
+ * stopword as well).
+ */
+function votingWordsFor(src: LexiconSource): Set<string> {
+  let mine = votingWords.get(src.lang);
+  if (mine) return mine;
+  mine = singleWords(src);
+  const myStop = stopwordSet(src);
+  for (const other of byScript.get(src.script) ?? []) {
+    if (other === src) continue;
+    const theirStop = stopwordSet(other);
+    for (const w of singleWords(other)) {
+      if (myStop.has(w) && !theirStop.has(w)) continue;
+      mine.delete(w);
+    }
+  }
+  votingWords.set(src.lang, mine);
+  return mine;
+}
+
+export type LangSource = 'given' | 'script' | 'vote' | 'franc' | 'default' | 'none';
+
+export interface LanguageChoice {
+  /** The lexicon to score with, when the language has one. */
+  lexicon: CompiledLexicon | undefined;
+  /** The text normalized for that lexicon and its words, when detection computed them already. */
+  prepared?: { norm: string; tokens: Token[] };
+  /** The language the message is in, as far as we can tell (ISO 639-3), lexicon or not. */
+  detected: string | null;
+  source: LangSource;
+  script: Script | null;
+}
+
+export interface DetectOptions {
+  /** Language assumed for short texts the vote cannot place (ISO 639-3). */
+  defaultLang: string;
+  /** Shortest text franc is asked about. */
+  francMinChars: number;
+}
+
+/**
+ * Chooses the language (and lexicon) for a message.
+ *
+ * @example
+ * chooseLanguage('Sigo esperando mi reembolso', undefined, { defaultLang: 'eng', francMinChars: 20 }).detected; // 'spa'
+ */
+export function chooseLanguage(text: string, declared: string | undefined, options: DetectOptions): LanguageChoice {
+  const script = dominantScript(text);
+  const given = toIso6393(declared);
+  if (given) {
+    const lex = lexiconFor(given.code);
+    if (!lex) {
+      // A declared language we have no lexicon for is trusted: signals only.
+      return { lexicon: undefined, detected: given.code, source: 'given', script };
+    }
+    if ((script === null || script === lex.source.script) && (!given.script || given.script === lex.source.script)) {
+      return { lexicon: lex, detected: given.code, source: 'given', script };
+    }
+    // Declared Hindi written in Latin letters, or a wrong tag: the text decides.
+  }
+  if (script === null) return { lexicon: undefined, detected: null, source: 'none', script };
+  const candidates = byScript.get(script);
+  if (!candidates) {
+    const only = OTHER_LANGUAGES[script];
+    let guess: string | undefined = SCRIPT_LANGUAGE[script];
+    let source: LangSource = 'script';
+    if (!guess && only && text.length >= options.francMinChars) {
+      const f = franc(text, { only, minLength: options.francMinChars });
+      if (f !== 'und') {
+        guess = f;
+        source = 'franc';
+      }
+    }
+    return { lexicon: undefined, detected: guess ?? null, source: guess ? source : 'none', script };
+  }
+  if (candidates.length === 1 && !OTHER_LANGUAGES[script]) {
+    return { lexicon: lexiconFor(candidates[0]!.lang), detected: candidates[0]!.lang, source: 'script', script };
+  }
+  return vote(text, script, candidates, options);
+}
+
+function vote(text: string, script: Script, candidates: LexiconSource[], options: DetectOptions): LanguageChoice {
+  const normalized = new Map<NormKind, { norm: string; tokens: Token[] }>();
+  const prepare = (kind: NormKind) => {
+    let p = normalized.get(kind);
+    if (!p) {
+      const norm = normalizeText(text, kind);
+      p = { norm, tokens: tokenize(norm) };
+      normalized.set(kind, p);
+    }
+    return p;
+  };
+  let letters: Map<string, number> | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xc0) continue;
+    const lang = TELLTALE.get(c) ?? TELLTALE.get(c + 32 * Number(c < 0x100 && c >= 0xc0 && c <= 0xde));
+    if (lang) (letters ??= new Map()).set(lang, (letters.get(lang) ?? 0) + 1);
+  }
+  const scores: { lang: string; n: number }[] = [];
+  for (const c of candidates) {
+    const { tokens } = prepare(c.norm);
+    const vw = votingWordsFor(c);
+    const endings = TELLTALE_ENDINGS[c.lang];
+    let n = 0;
+    let ends = 0;
+    for (const t of tokens) {
+      if (vw.has(t.s)) n++;
+      else if (endings && ends < 3 && endings.some((e) => t.s.endsWith(e))) ends++;
+    }
+    n += ends + Math.min(2, letters?.get(c.lang) ?? 0);
+    scores.push({ lang: c.lang, n });
+  }
+  scores.sort((a, b) => b.n - a.n);
+  const best = scores[0]!;
+  const second = scores[1]?.n ?? 0;
+  const pick = (lang: string, source: LangSource): LanguageChoice => {
+    const lexicon = lexiconFor(lang);
+    return { lexicon, detected: lang, source, script, prepared: lexicon ? normalized.get(lexicon.source.norm) : undefined };
+  };
+  if (best.n >= 2 && best.n - second >= 1 && best.n >= 1.5 * second) return pick(best.lang, 'vote');
+  if (text.length >= options.francMinChars) {
+    const tied = scores.filter((s) => s.n === best.n && s.n > 0).map((s) => s.lang);
+    // A clear tie between lexicon languages is settled among them; otherwise every language of the script competes.
+    const only = tied.length > 1 && best.n >= 2 ? tied : [...candidates.map((c) => c.lang), ...(OTHER_LANGUAGES[script] ?? [])];
+    const ranked = francAll(text, { only, minLength: options.francMinChars });
+    const top = ranked[0]?.[0];
+    if (top && top !== 'und') {
+      if (lexiconFor(top)) return pick(top, 'franc');
+      // A language without a lexicon wins only when no voted-for lexicon language is close behind.
+      const voted = new Set(scores.filter((s) => s.n > 0 && s.n === best.n).map((s) => s.lang));
+      // Scoring a message with a near language's lexicon costs little; scoring it with none loses every word.
+      const close = ranked.find(([l, d]) => lexiconFor(l) !== undefined && d >= (voted.has(l) ? 0.8 : 0.9));
+      if (close) return pick(close[0], 'franc');
+      return { lexicon: undefined, detected: top, source: 'franc', script };
+    }
+  }
+  if (best.n > 0) {
+    const tied = scores.filter((s) => s.n === best.n).map((s) => s.lang);
+    return pick(tied.includes(options.defaultLang) ? options.defaultLang : best.lang, 'vote');
+  }
+  const dflt = candidates.find((c) => c.lang === options.defaultLang);
+  return pick(dflt ? dflt.lang : candidates[0]!.lang, 'default');
+}

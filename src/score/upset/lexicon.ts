@@ -1,0 +1,407 @@
+/**
+ * @module score/upset/lexicon
+ * A language's word lists (written for crisiscx, per language in lexicons/) and their compiled,
+ * fast form: token patterns indexed by first word for languages written with spaces, substring
+ * patterns for scripts without word spaces (Lao) or with heavy agglutination (Kannada).
+ *
+ * Pattern syntax: words separated by spaces; a word ending in `*` matches any word starting with
+ * it (`refund*` matches refunds, refunded). Substring lexicons match anywhere in the text.
+ */
+import { CLAUSE_BREAK_CODES, normalizeText, tokenize, type NormKind, type Script, type Token } from './text.js';
+
+/** What a matched term says about the message. */
+export type Category =
+  | 'complaint'
+  | 'complaint_mild'
+  | 'anger'
+  | 'anger_mild'
+  | 'fear'
+  | 'fear_mild'
+  | 'positive'
+  | 'calm'
+  | 'negator'
+  | 'intensifier'
+  | 'diminisher'
+  | 'unit'
+  | 'number';
+
+/** Word windows (tokens between, or characters between for substring lexicons); null: never. */
+export interface Window {
+  before: number | null;
+  after: number | null;
+}
+
+export interface LexiconSource {
+  /** ISO 639-3 code, as franc reports it. */
+  lang: string;
+  /** English name, for reports. */
+  name: string;
+  script: Script;
+  norm: NormKind;
+  matching: 'token' | 'substring';
+  /** Prefixes glued to words (Arabic و ف ب ل ال): a word is also looked up without them. */
+  proclitics?: string[];
+  /** Default: negator up to 2 words before a term. Languages that negate after the word say so. */
+  negation?: Window;
+  /** Default: intensifier up to 1 word before a term. */
+  intensity?: Window;
+  /** Frequent words that tell this language apart from others in the same script. */
+  stopwords?: string[];
+  negators: string[];
+  intensifiers: string[];
+  diminishers?: string[];
+  /** Customer-service complaints: waiting, chasing, no reply, no refund, cancelled, stranded. */
+  complaint: string[];
+  complaint_mild?: string[];
+  /** Anger, contempt, insults, threats to leave. */
+  anger: string[];
+  anger_mild?: string[];
+  /** Fear and urgency: scared, emergency, medication, small children. */
+  fear: string[];
+  fear_mild?: string[];
+  /** Thanks, praise, "no problem". */
+  positive: string[];
+  /** Polite requests and questions: "could you", "how do I", "cancel my subscription". */
+  calm?: string[];
+  /** Time units that make "2 hours" a duration. */
+  units?: string[];
+  /** Number words ("two", "several") before a unit. */
+  numbers?: string[];
+}
+
+const TERM_CATEGORIES = [
+  'complaint',
+  'complaint_mild',
+  'anger',
+  'anger_mild',
+  'fear',
+  'fear_mild',
+  'positive',
+  'calm',
+  'negator',
+  'intensifier',
+  'diminisher',
+  'unit',
+  'number',
+] as const satisfies readonly Category[];
+
+/** When two matches overlap and are as long, the one with the lower rank wins (complaints first). */
+const RANK: Record<Category, number> = {
+  complaint: 0,
+  anger: 1,
+  fear: 2,
+  complaint_mild: 3,
+  anger_mild: 4,
+  fear_mild: 5,
+  positive: 6,
+  calm: 7,
+  unit: 8,
+  number: 9,
+  negator: 10,
+  intensifier: 11,
+  diminisher: 12,
+};
+
+export const MODIFIERS: ReadonlySet<Category> = new Set(['negator', 'intensifier', 'diminisher', 'unit', 'number']);
+
+interface TokenPart {
+  s: string;
+  prefix: boolean;
+}
+
+export interface Pattern {
+  text: string;
+  cat: Category;
+  rank: number;
+  /** Token patterns: the words; substring patterns: one part holding the whole string. */
+  parts: TokenPart[];
+  /** The pattern carries its own negation ("no refund", "haven't received"): never flipped again. */
+  selfNegated: boolean;
+}
+
+export interface Match {
+  p: Pattern;
+  /** Token index (token lexicons) or character offset (substring lexicons), end exclusive. */
+  start: number;
+  end: number;
+  clause: number;
+}
+
+export interface CompiledLexicon {
+  readonly source: LexiconSource;
+  readonly lang: string;
+  readonly negation: Window;
+  readonly intensity: Window;
+  readonly stopwords: ReadonlySet<string>;
+  normalize(text: string): string;
+  /**
+   * Every match of every pattern, overlaps resolved (longest first, complaints before praise).
+   * `prepared`: the tokens of `norm`, when the caller has them already.
+   */
+  match(norm: string, prepared?: Token[]): { matches: Match[]; tokens: Token[] | null };
+}
+
+/** The source list each category's terms come from. */
+const LIST: Record<Category, keyof LexiconSource> = {
+  complaint: 'complaint',
+  complaint_mild: 'complaint_mild',
+  anger: 'anger',
+  anger_mild: 'anger_mild',
+  fear: 'fear',
+  fear_mild: 'fear_mild',
+  positive: 'positive',
+  calm: 'calm',
+  negator: 'negators',
+  intensifier: 'intensifiers',
+  diminisher: 'diminishers',
+  unit: 'units',
+  number: 'numbers',
+};
+
+function termsOf(src: LexiconSource, cat: Category): string[] {
+  return (src[LIST[cat]] as string[] | undefined) ?? [];
+}
+
+export function compileLexicon(src: LexiconSource): CompiledLexicon {
+  return src.matching === 'token' ? new TokenLexicon(src) : new SubstringLexicon(src);
+}
+
+abstract class BaseLexicon {
+  readonly lang: string;
+  readonly negation: Window;
+  readonly intensity: Window;
+  readonly stopwords: ReadonlySet<string>;
+  protected readonly patterns: Pattern[] = [];
+
+  constructor(readonly source: LexiconSource) {
+    this.lang = source.lang;
+    this.negation = source.negation ?? (source.matching === 'token' ? { before: 2, after: null } : { before: 1, after: null });
+    this.intensity = source.intensity ?? { before: 1, after: null };
+    this.stopwords = new Set((source.stopwords ?? []).map((w) => this.normalize(w)));
+  }
+
+  normalize(text: string): string {
+    return normalizeText(text, this.source.norm);
+  }
+
+  /**
+   * Keeps the longest of overlapping terms (complaints before praise when as long), then the
+   * modifiers (negators, intensifiers, numbers) that do not sit inside a kept term; modifiers do
+   * not exclude each other.
+   */
+  protected resolve(all: Match[], size: number): Match[] {
+    if (all.length <= 1) return all;
+    all.sort(byLengthThenRank);
+    if (taken.length < size + 1) taken = new Uint8Array(Math.max(size + 1, taken.length * 2));
+    const out: Match[] = [];
+    for (const m of all) {
+      if (MODIFIERS.has(m.p.cat) || !isFree(m)) continue;
+      taken.fill(1, m.start, m.end);
+      out.push(m);
+    }
+    for (const m of all) if (MODIFIERS.has(m.p.cat) && isFree(m)) out.push(m);
+    taken.fill(0, 0, size + 1);
+    out.sort(byStart);
+    return out;
+  }
+}
+
+/** Scratch for `resolve` (one scorer call at a time: the scorer is synchronous). */
+let taken = new Uint8Array(256);
+
+function isFree(m: Match): boolean {
+  for (let i = m.start; i < m.end; i++) if (taken[i]) return false;
+  return true;
+}
+
+function byLengthThenRank(a: Match, b: Match): number {
+  return b.end - b.start - (a.end - a.start) || a.p.rank - b.p.rank || a.start - b.start;
+}
+
+function byStart(a: Match, b: Match): number {
+  return a.start - b.start;
+}
+
+/** Patterns sharing a first word, split by what follows so a frequent word ("no") tries few. */
+interface FirstWord {
+  /** One-word patterns. */
+  single: Pattern[];
+  /** Longer patterns whose second word is exact, by that word. */
+  bySecond: Map<string, Pattern[]>;
+  /** Longer patterns whose second word is a prefix. */
+  rest: Pattern[];
+}
+
+class TokenLexicon extends BaseLexicon implements CompiledLexicon {
+  private readonly exact = new Map<string, FirstWord>();
+  private readonly prefix = new Map<string, FirstWord>();
+  private readonly prefixLengths: number[];
+  private readonly minPrefix: number;
+  private readonly negatorWords: Set<string>;
+  private readonly proclitics: readonly string[];
+
+  constructor(src: LexiconSource) {
+    super(src);
+    this.proclitics = src.proclitics ?? [];
+    this.negatorWords = new Set();
+    for (const n of src.negators) {
+      const toks = tokenize(this.normalize(n));
+      if (toks.length === 1) this.negatorWords.add(toks[0]!.s);
+    }
+    const lengths = new Set<number>();
+    for (const cat of TERM_CATEGORIES) {
+      for (const text of termsOf(src, cat)) {
+        const parts = this.parse(text);
+        if (parts.length === 0) throw new Error(`lexicon ${src.lang}: term ${JSON.stringify(text)} has no letters`);
+        const selfNegated = cat !== 'negator' && parts.some((p) => this.negatorWords.has(p.s));
+        const p: Pattern = { text, cat, rank: RANK[cat], parts, selfNegated };
+        const first = parts[0]!;
+        const index = first.prefix ? this.prefix : this.exact;
+        if (first.prefix) lengths.add(first.s.length);
+        let fw = index.get(first.s);
+        if (!fw) index.set(first.s, (fw = { single: [], bySecond: new Map(), rest: [] }));
+        const second = parts[1];
+        if (!second) fw.single.push(p);
+        else if (second.prefix) fw.rest.push(p);
+        else {
+          let l = fw.bySecond.get(second.s);
+          if (!l) fw.bySecond.set(second.s, (l = []));
+          l.push(p);
+        }
+      }
+    }
+    this.prefixLengths = [...lengths].sort((a, b) => b - a);
+    this.minPrefix = this.prefixLengths.length ? this.prefixLengths[this.prefixLengths.length - 1]! : Infinity;
+  }
+
+  private parse(text: string): TokenPart[] {
+    const parts: TokenPart[] = [];
+    for (const word of text.trim().split(/\s+/)) {
+      const prefix = word.endsWith('*');
+      const toks = tokenize(this.normalize(prefix ? word.slice(0, -1) : word));
+      toks.forEach((t, i) => parts.push({ s: t.s, prefix: prefix && i === toks.length - 1 }));
+    }
+    return parts;
+  }
+
+  match(norm: string, prepared?: Token[]): { matches: Match[]; tokens: Token[] } {
+    const tokens = prepared ?? tokenize(norm);
+    if (this.proclitics.length) {
+      for (const t of tokens) {
+        for (const p of this.proclitics) {
+          if (t.s.length >= p.length + 2 && t.s.startsWith(p)) {
+            t.alt = t.s.slice(p.length);
+            break;
+          }
+        }
+      }
+    }
+    const all: Match[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      this.tryWord(this.exact.get(t.s), tokens, i, all);
+      if (t.alt !== undefined) this.tryWord(this.exact.get(t.alt), tokens, i, all);
+      if (t.s.length >= this.minPrefix) {
+        for (const len of this.prefixLengths) {
+          if (t.s.length >= len) this.tryWord(this.prefix.get(t.s.slice(0, len)), tokens, i, all);
+          if (t.alt !== undefined && t.alt.length >= len) this.tryWord(this.prefix.get(t.alt.slice(0, len)), tokens, i, all);
+        }
+      }
+    }
+    return { matches: this.resolve(all, tokens.length), tokens };
+  }
+
+  private tryWord(fw: FirstWord | undefined, tokens: Token[], i: number, out: Match[]): void {
+    if (!fw) return;
+    const clause = tokens[i]!.clause;
+    for (const p of fw.single) out.push({ p, start: i, end: i + 1, clause });
+    if (fw.bySecond.size > 0) {
+      // The second word may be the next one or, skipping one word, the one after.
+      for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
+        const t = tokens[j]!;
+        if (t.clause !== clause) break;
+        this.tryList(fw.bySecond.get(t.s), tokens, i, out);
+        if (t.alt !== undefined) this.tryList(fw.bySecond.get(t.alt), tokens, i, out);
+      }
+    }
+    this.tryList(fw.rest, tokens, i, out);
+  }
+
+  private tryList(list: Pattern[] | undefined, tokens: Token[], i: number, out: Match[]): void {
+    if (!list) return;
+    for (const p of list) {
+      const end = matchFrom(p, tokens, i);
+      if (end > 0) out.push({ p, start: i, end, clause: tokens[i]!.clause });
+    }
+  }
+}
+
+function partMatches(part: TokenPart, t: Token): boolean {
+  if (part.prefix) return t.s.startsWith(part.s) || (t.alt !== undefined && t.alt.startsWith(part.s));
+  return t.s === part.s || t.alt === part.s;
+}
+
+/**
+ * End (exclusive) of pattern `p` matched from token `i`, or 0. Later words may skip one word
+ * ("no f***ing refund", "nobody ever answers") but never cross a clause.
+ */
+function matchFrom(p: Pattern, tokens: Token[], i: number): number {
+  let j = i;
+  const clause = tokens[i]!.clause;
+  for (let k = 1; k < p.parts.length; k++) {
+    const part = p.parts[k]!;
+    const a = tokens[j + 1];
+    if (a && a.clause === clause && partMatches(part, a)) {
+      j += 1;
+      continue;
+    }
+    const b = tokens[j + 2];
+    if (b && b.clause === clause && partMatches(part, b)) {
+      j += 2;
+      continue;
+    }
+    return 0;
+  }
+  return j + 1;
+}
+
+class SubstringLexicon extends BaseLexicon implements CompiledLexicon {
+  /** Patterns by their first two characters (a pattern of one character by that one). */
+  private readonly byStart = new Map<number, Pattern[]>();
+
+  constructor(src: LexiconSource) {
+    super(src);
+    const negators = src.negators.map((n) => this.normalize(n));
+    for (const cat of TERM_CATEGORIES) {
+      for (const text of termsOf(src, cat)) {
+        const s = this.normalize(text.replace(/\*$/, '')).trim();
+        if (!s) throw new Error(`lexicon ${src.lang}: empty term`);
+        const selfNegated = cat !== 'negator' && negators.some((n) => s.includes(n));
+        const p: Pattern = { text, cat, rank: RANK[cat], parts: [{ s, prefix: false }], selfNegated };
+        const key = s.length === 1 ? s.charCodeAt(0) : s.charCodeAt(0) * 0x10000 + s.charCodeAt(1);
+        let l = this.byStart.get(key);
+        if (!l) this.byStart.set(key, (l = []));
+        l.push(p);
+      }
+    }
+  }
+
+  match(norm: string): { matches: Match[]; tokens: null } {
+    const all: Match[] = [];
+    let clause = 0;
+    for (let i = 0; i < norm.length; i++) {
+      const c = norm.charCodeAt(i);
+      if (CLAUSE_BREAK_CODES.has(c)) clause++;
+      const one = this.byStart.get(c);
+      if (one) for (const p of one) all.push({ p, start: i, end: i + 1, clause });
+      if (i + 1 >= norm.length) continue;
+      const two = this.byStart.get(c * 0x10000 + norm.charCodeAt(i + 1));
+      if (!two) continue;
+      for (const p of two) {
+        const s = p.parts[0]!.s;
+        if (s.length <= 2 || norm.startsWith(s, i)) all.push({ p, start: i, end: i + s.length, clause });
+      }
+    }
+    return { matches: this.resolve(all, norm.length), tokens: null };
+  }
+}
