@@ -252,3 +252,56 @@ CREATE TABLE IF NOT EXISTS alerts (
   attempts        INTEGER,              -- delivery attempts
   reason          VARCHAR               -- why: failure or drop reason, inactive reason, query error
 );
+
+-- ---- Spike and silence detectors (src/detect/spikes/, src/detect/silence/, docs/detectors.md) ----
+
+-- Every change of a spike of upset volume, never updated: start, peak (a fuller bucket), end,
+-- restate (re-judged after late data), retract (late data showed there was none). View spikes
+-- (sql/views/10_spikes.sql) keeps the latest row of each spike.
+CREATE TABLE IF NOT EXISTS spike_updates (
+  seq             BIGINT NOT NULL,      -- order of the changes, across runs on this file
+  spike_id        VARCHAR NOT NULL,     -- brand|channel|started_at: the same spike always gets the same id
+  change          VARCHAR NOT NULL,     -- start, peak, end, restate, retract
+  brand           VARCHAR NOT NULL,
+  channel         VARCHAR NOT NULL,     -- a message channel, or '*' for the brand over all channels
+  started_at      TIMESTAMPTZ NOT NULL, -- start of its first hot bucket
+  peak_at         TIMESTAMPTZ NOT NULL, -- start of its bucket with the most upset messages
+  ended_at        TIMESTAMPTZ,          -- start of the first bucket of the calm run that ended it; NULL while open
+  peak_upset      DOUBLE NOT NULL,      -- upset inbound messages in the peak bucket
+  baseline        DOUBLE NOT NULL,      -- upset inbound messages expected in the peak bucket
+  magnitude       DOUBLE NOT NULL,      -- (peak_upset + 1) / (baseline + 1)
+  peak_z          DOUBLE NOT NULL,      -- how unusual the peak bucket was (Poisson deviance z over the dispersion)
+  bucket_secs     INTEGER NOT NULL,
+  detected_at     TIMESTAMPTZ NOT NULL, -- end of the bucket that confirmed it: when a live detector knew
+  end_detected_at TIMESTAMPTZ,          -- end of the bucket that confirmed its end
+  updated_at      TIMESTAMPTZ NOT NULL, -- event time the detector had judged up to when it recorded this
+  recorded_at     TIMESTAMPTZ NOT NULL, -- wall clock
+  config_hash     VARCHAR               -- config version that produced it (config_versions)
+);
+
+-- Customer silence thresholds per channel and severity ('none': no severity known), shared by the
+-- live detector and view silence_gaps; written from detect.silence whenever a pipeline opens the file.
+CREATE TABLE IF NOT EXISTS silence_thresholds (
+  channel         VARCHAR NOT NULL,
+  severity        VARCHAR NOT NULL,     -- critical, high, normal, low, none
+  threshold_secs  DOUBLE NOT NULL,
+  PRIMARY KEY (channel, severity)
+);
+
+-- The other rules view silence_gaps shares with the live detector (detect.silence): the pattern of
+-- a closing pleasantry, the ticket statuses that pause the clock.
+CREATE TABLE IF NOT EXISTS silence_settings (
+  key             VARCHAR PRIMARY KEY,
+  value           VARCHAR NOT NULL,
+  description     VARCHAR
+);
+
+-- Business hours per channel (detect.silence.business_hours): where a channel has rows, its
+-- silence clock only runs inside them. One row per day of week (ISO: 1 = Monday).
+CREATE TABLE IF NOT EXISTS silence_business_hours (
+  channel         VARCHAR NOT NULL,
+  timezone        VARCHAR NOT NULL,     -- IANA name
+  iso_dow         INTEGER NOT NULL,
+  from_minute     INTEGER NOT NULL,     -- minutes after local midnight
+  to_minute       INTEGER NOT NULL
+);

@@ -70,7 +70,7 @@ export interface EvalResult {
   outlierPages: number;
   falseAlarms: number;
   days: number;
-  /** False alarms in the first two days (cold start: no seasonal profile yet). */
+  /** False alarms in the first week (cold start: the seasonal profile is still being learnt). */
   coldFalseAlarms: number;
   coldDays: number;
   alarms: number;
@@ -93,8 +93,8 @@ export function evaluate(series: Series[], detector: Detector): EvalResult {
   for (const s of series) {
     const alarms = detector(s);
     res.alarms += alarms.length;
-    // Days judged: after the first two days (the baseline's own warm-up is shorter).
-    const from = s.points[0]!.t + 2 * DAY;
+    // Steady state: after the first week, while the seasonal profile is learnt (counted apart).
+    const from = s.points[0]!.t + 7 * DAY;
     const to = s.points[s.points.length - 1]!.t + s.intervalMs;
     res.days += (to - from) / DAY;
     res.coldDays += (from - s.points[0]!.t) / DAY;

@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../config/pipeline.js';
 import type { Database } from '../store/database.js';
 import { viewSettings } from '../detect/crisis/settings.js';
 import { createPromiseStage } from '../detect/promises/stage.js';
+import { createSpikeStage } from '../detect/spikes/stage.js';
 import { partialCountStage } from '../sources/kafka/aggregates.js';
 import { alertStage } from '../alert/stage.js';
 import { createLiveStage } from '../serve/live/stage.js';
@@ -37,6 +38,7 @@ export const STAGE_FACTORIES: StageFactory[] = [
   viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
   createPromiseStage,
   // 3. alert
+  createSpikeStage, // spikes of upset volume per brand × channel → spike_updates, `spike` detections (before silence: brand silence needs the crisis state)
   alertStage,
   // 4. live
   createLiveStage, // pushes each committed batch and its detections to the live page (when serving)

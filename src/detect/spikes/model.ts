@@ -26,12 +26,17 @@ import type { SpikesConfig } from './config.js';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
-/** Clip for learning: a value counts for at most this z above the expectation. */
+/** Buckets at or above this z (either signal) are unusual: they are not learnt from at full weight. */
 const LEARN_CLIP_Z = 2;
-/** Residuals count for at most this many dispersions when the dispersion is learnt (Huber-like). */
-const SCALE_CLIP_Z = 2.5;
-/** E|N(0,1)| = sqrt(2/π): converts a mean absolute residual into a standard deviation. */
-const ABS_TO_SD = Math.sqrt(Math.PI / 2);
+/** The seasonal profile learns values clipped at this z (a rise that returns daily is learnt within days). */
+const SEASON_CLIP_Z = 3;
+/** History after which an unusual bucket no longer moves the level at full speed (the profile has seen two days). */
+const MATURE_MS = 2 * DAY;
+/**
+ * Converts the mean |z| of residuals within ±LEARN_CLIP_Z into a standard deviation: for a normal,
+ * E[|z| given |z| < 2] = sqrt(2/π)(1 − e^−2) / erf(√2) ≈ 0.7228.
+ */
+const ABS_TO_SD = 1 / 0.7228;
 /** During a spike the level learns this much slower, from unclipped values. */
 const SPIKE_LEARN_FACTOR = 0.25;
 
@@ -178,10 +183,18 @@ export function devianceZ(x: number, e: number): number {
   return x >= m ? z : -z;
 }
 
-/** The two slots around time t and their weights (linear between slot centres). */
-function slots(t: number, period: number, n: number): [number, number, number, number] {
+/**
+ * The slots time t counts in and their weights: linear between slot centres where the profile is
+ * smooth (hour of day), or the one slot it falls in (day of week: the day changes at midnight).
+ */
+function slots(t: number, period: number, n: number, smooth: boolean): [number, number, number, number] {
   const len = period / n;
-  const pos = (((t % period) + period) % period) / len - 0.5;
+  const at = (((t % period) + period) % period) / len;
+  if (!smooth) {
+    const i = Math.min(n - 1, Math.floor(at));
+    return [i, i, 1, 0];
+  }
+  const pos = at - 0.5;
   const f = Math.floor(pos);
   const w1 = pos - f;
   const i0 = ((f % n) + n) % n;
@@ -193,16 +206,16 @@ function slotFactor(p: Profile, i: number, prior: number): number {
 }
 
 /** The profile's factor at t, normalised so the slots average 1 (the level carries the mean). */
-function profileFactor(p: Profile, t: number, period: number, prior: number): number {
+function profileFactor(p: Profile, t: number, period: number, prior: number, smooth: boolean): number {
   const n = p.x.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += slotFactor(p, i, prior);
-  const [i0, i1, w0, w1] = slots(t, period, n);
+  const [i0, i1, w0, w1] = slots(t, period, n, smooth);
   return (w0 * slotFactor(p, i0, prior) + w1 * slotFactor(p, i1, prior)) / (sum / n);
 }
 
-function learnProfile(p: Profile, t: number, period: number, x: number, e: number, decayPerBucket: number): void {
-  const [i0, i1, w0, w1] = slots(t, period, p.x.length);
+function learnProfile(p: Profile, t: number, period: number, smooth: boolean, x: number, e: number, decayPerBucket: number): void {
+  const [i0, i1, w0, w1] = slots(t, period, p.x.length, smooth);
   for (const [i, w] of [
     [i0, w0],
     [i1, w1],
@@ -239,8 +252,8 @@ function rates(opts: ModelOptions, n: number) {
 function seasonal(opts: ModelOptions, st: SeriesState, t: number): [number, number] {
   const r = rates(opts, st.n);
   const lvl = Math.max(st.level, 1e-3);
-  const h = st.hod ? profileFactor(st.hod, t, DAY, r.hodPrior * lvl) : 1;
-  const d = st.dow ? profileFactor(st.dow, t, WEEK, r.dowPrior * lvl) : 1;
+  const h = st.hod ? profileFactor(st.hod, t, DAY, r.hodPrior * lvl, true) : 1;
+  const d = st.dow ? profileFactor(st.dow, t, WEEK, r.dowPrior * lvl, false) : 1;
   return [h, d];
 }
 
@@ -255,13 +268,9 @@ function logistic(v: number): number {
   return 1 / (1 + Math.exp(-v));
 }
 
-/**
- * The value learnt from a count x at expectation e: x itself, or, above LEARN_CLIP_Z (in units of
- * the dispersion), the count that would sit exactly there, so a rise that is not yet a spike does
- * not drag the baseline up with it.
- */
-function clipForLearning(x: number, e: number, dispersion: number): number {
-  const limit = LEARN_CLIP_Z * dispersion;
+/** x, or above clipZ (in dispersions) the count that would sit exactly there. */
+function clipForLearning(x: number, e: number, dispersion: number, clipZ: number): number {
+  const limit = clipZ * dispersion;
   if (x <= e || devianceZ(x, e) <= limit) return x;
   let lo = e;
   let hi = x;
@@ -384,17 +393,28 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
     }
   }
 
-  // Learn.
-  if (sp && sp.endedAt === null) {
+  // Learn. Inside a spike, and once the model has seen `MATURE_MS` of history also in a bucket that
+  // is already unusual, the level moves only slowly: a rise that is not yet a spike cannot drag the
+  // baseline up with it, while a lasting new normal is still accepted in time. Before that (no
+  // seasonal profile yet) an unusual bucket is learnt clipped at the unusual line, so the first
+  // day's natural rises are followed. Noise is learnt from ordinary buckets only. The seasonal
+  // profile always learns, clipped: a rise that comes back every day becomes expected.
+  const inSpike = sp !== null && sp.endedAt === null;
+  const unusual = z1 >= LEARN_CLIP_Z || zm >= LEARN_CLIP_Z;
+  const mature = st.n * opts.intervalMs >= MATURE_MS;
+  if (inSpike || (unusual && mature)) {
     st.level += r.alpha * SPIKE_LEARN_FACTOR * (x / season - st.level);
+  } else if (unusual) {
+    st.level += r.alpha * (clipForLearning(x, e, dispersion, LEARN_CLIP_Z) / season - st.level);
   } else {
-    const xc = clipForLearning(x, e, dispersion);
-    st.level += r.alpha * (xc / season - st.level);
-    st.absZ += r.alpha * (Math.min(Math.abs(rawZ), SCALE_CLIP_Z * dispersion) - st.absZ);
-    if (sum) st.absZm += r.alpha * (Math.min(Math.abs(rawZm), SCALE_CLIP_Z * dispersionM) - st.absZm);
-    if (st.hod) learnProfile(st.hod, t, DAY, xc, Math.max(st.level, 1e-3) * d, r.hodDecay);
-    if (st.dow) learnProfile(st.dow, t, WEEK, xc, Math.max(st.level, 1e-3) * h, r.dowDecay);
+    st.level += r.alpha * (x / season - st.level);
+    // Dispersion from residuals within ±LEARN_CLIP_Z (symmetric, so the truncation is corrected exactly).
+    if (Math.abs(z1) < LEARN_CLIP_Z) st.absZ += r.alpha * (Math.abs(rawZ) - st.absZ);
+    if (sum && Math.abs(zm) < LEARN_CLIP_Z) st.absZm += r.alpha * (Math.abs(rawZm) - st.absZm);
   }
+  const xc = clipForLearning(x, e, dispersion, SEASON_CLIP_Z);
+  if (st.hod) learnProfile(st.hod, t, DAY, true, xc, Math.max(st.level, 1e-3) * d, r.hodDecay);
+  if (st.dow) learnProfile(st.dow, t, WEEK, false, xc, Math.max(st.level, 1e-3) * h, r.dowDecay);
   const active = st.spike !== null;
   return { t, value: x, expected: e, z, score, hot, inSpike: active, event, spike: event ? { ...sp! } : null, warm: true };
 }
