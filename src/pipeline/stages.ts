@@ -36,9 +36,9 @@ export const STAGE_FACTORIES: StageFactory[] = [
   // 2. detect
   partialCountStage, // Kafka scale-out: partial brand × channel counts, published to the aggregates topic (only with scale_out)
   viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
+  createSpikeStage, // spikes of upset volume per brand × channel → spike_updates, `spike` detections (before silence: brand silence needs the crisis state)
   createPromiseStage,
   // 3. alert
-  createSpikeStage, // spikes of upset volume per brand × channel → spike_updates, `spike` detections (before silence: brand silence needs the crisis state)
   alertStage,
   // 4. live
   createLiveStage, // pushes each committed batch and its detections to the live page (when serving)
