@@ -16,7 +16,7 @@ describe('pipeline config', () => {
     expect(() => parsePipelineConfig({ sources: [{ type: 'scenario', speed: 'fast' }] }, 'x.yaml')).toThrow(
       'x.yaml: sources.0.speed: expected number, got string "fast"',
     );
-    expect(() => parsePipelineConfig({ sources: [{ type: 'kafak' }] }, 'x.yaml')).toThrow(/x\.yaml: sources\.0\.type: expected "file" or "scenario", got "kafak"/);
+    expect(() => parsePipelineConfig({ sources: [{ type: 'kafak' }] }, 'x.yaml')).toThrow(/x\.yaml: sources\.0\.type: expected "file", "scenario" or "kafka", got "kafak"/);
     expect(() => parsePipelineConfig({ serve: { port: 70000 } }, 'x.yaml')).toThrow(/serve\.port: must be at most 65535, got 70000/);
   });
 });
