@@ -142,7 +142,7 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
     range,
     periods,
     focus_period: null,
-    volume: { channels: [], series: {} },
+    volume: { channels: [], series: {}, bucket_secs: 60 },
     spikes: [],
     silences: [],
     silences_note: null,
@@ -163,9 +163,12 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
   const focus =
     selected ?? brandPeriods.find((x) => x.started_at <= t && (x.ended_at ?? FAR_FUTURE) >= f && (req.mode !== 'live' || x.open || (x.ended_at ?? 0) >= f)) ?? null;
 
-  // Upset volume per channel and minute (hourly past 12 hours, so a long range stays readable).
-  const spanMs = (to ?? asOf ?? 0) - (from ?? brandPeriods.at(-1)?.started_at ?? asOf ?? 0);
-  const bucket = spanMs > 12 * HOUR || from === null ? "date_trunc('hour', minute)" : 'minute';
+  // Upset volume per channel: per minute up to 2 hours, per 5 minutes up to 12, hourly beyond, so
+  // a chart holds at most a few hundred points per line.
+  const extent = from === null ? await reader.one('SELECT min(minute) AS lo, max(minute) AS hi FROM upset_volume WHERE brand = $brand', { brand }) : undefined;
+  const spanMs = from === null ? num(extent?.hi) - num(extent?.lo) : (to ?? asOf ?? from) - from;
+  const bucketSecs = spanMs <= 2 * HOUR ? 60 : spanMs <= 12 * HOUR ? 300 : 3600;
+  const bucket = bucketSecs === 60 ? 'minute' : `time_bucket(INTERVAL ${bucketSecs} SECOND, minute)`;
   const volRows = await reader.rows(
     `SELECT channel, ${bucket} AS t, sum(inbound)::BIGINT AS inbound, sum(upset)::BIGINT AS upset
      FROM upset_volume WHERE brand = $brand AND minute >= to_timestamp($f / 1000.0) AND minute <= to_timestamp($t / 1000.0) GROUP BY ALL ORDER BY t`,
@@ -306,7 +309,7 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
   return {
     ...empty,
     focus_period: focus,
-    volume: { channels, series },
+    volume: { channels, series, bucket_secs: bucketSecs },
     spikes,
     silences,
     silences_note: note,

@@ -9,7 +9,7 @@
  * const data = await loadReport(reader, parseRange(new URLSearchParams('period=aurora-air/2026-03-14T08:05Z')));
  */
 import type { GuidanceRow, Snapshot, TimelineItem } from '../live/page/types.js';
-import { formatDuration } from '../live/page/format.js';
+import { formatDuration, formatShortDuration } from '../live/page/format.js';
 import type { RangeRequest } from '../live/range.js';
 import type { ViewReader } from '../live/reader.js';
 import { loadSnapshot } from '../live/snapshot.js';
@@ -123,10 +123,10 @@ export async function loadReport(reader: ViewReader, req: RangeRequest, options:
   }
   gaps.sort((a, b) => b.secs - a.secs);
   for (const g of gaps.filter((x) => x.over)) {
-    timeline.push({ at: g.from, kind: 'broadcast', text: `Brand silent in public for ${formatDuration(g.secs)}${g.to === null ? ' (still)' : ''}: no update after this one (threshold ${formatDuration(threshold)})` });
+    timeline.push({ at: g.from, kind: 'broadcast', text: `Brand silent in public for ${formatDuration(g.secs)}${g.to === null ? ' (still)' : ''}: no update after this one (threshold ${formatShortDuration(threshold)})` });
   }
   for (const sp of snapshot.spikes) {
-    timeline.push({ at: sp.started_at, kind: 'spike', text: `Spike of upset volume${sp.channel ? ` on ${sp.channel}` : ''} begins${sp.peak_at ? `; peak at ${new Date(sp.peak_at).toISOString().slice(11, 16)} UTC` : ''}` });
+    timeline.push({ at: sp.started_at, kind: 'spike', text: `Spike of upset volume ${!sp.channel || sp.channel === '*' ? 'over all channels' : `on ${sp.channel}`} begins${sp.peak_at ? `; peak at ${new Date(sp.peak_at).toISOString().slice(11, 16)} UTC` : ''}` });
   }
   if (await reader.has('alert_episodes')) {
     const perRule = options.alertsPerRule ?? 3;

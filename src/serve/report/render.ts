@@ -12,6 +12,7 @@ import { alertsPanel, kpiPanel, panel, promisesPanel, silencesPanel, sufferersPa
 import { channelColor, formatClock, formatDateTime, formatDayTime, formatDuration, formatNumber, formatPercent, formatShortDuration, periodLabel } from '../live/page/format.js';
 import { BASE_CSS } from '../live/page/style.js';
 import { h, toHtml, type Child, type VNode } from '../live/page/vnode.js';
+import { FAVICON } from '../live/page.js';
 import type { ReportData } from './data.js';
 
 const REPORT_CSS = `${BASE_CSS}
@@ -20,6 +21,7 @@ body{background:#fff}
 .report>header h1{font-size:22px}
 .report>header p{color:var(--muted);margin:4px 0}
 .report section{margin-top:18px;break-inside:avoid}
+.report .kpis{grid-template-columns:repeat(3,1fr);margin-top:16px}
 .report .panel{border-color:#e5e7eb}
 .report .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
 .timeline{list-style:none;margin:0;padding:0;border-left:2px solid #e5e7eb}
@@ -168,10 +170,11 @@ export function renderReport(d: ReportData): string {
       h('p', null, focus ? `Crisis period ${periodLabel(focus)}` : 'No crisis period in this range', ` · covers ${rangeText}`),
       h('p', null, `Data as of ${formatDateTime(s.as_of)} · ${formatNumber(s.totals.events)} events stored · generated ${formatDateTime(d.generatedAt)} by crisiscx`),
     ),
-    kpiPanel(s, now),
+    kpiPanel(s, now, { longestPublicGapSecs: d.publicGaps[0]?.secs ?? null }),
     h('section', null, timelineSection(d)),
     h('section', null, volumePanel(s, now, { width: 1000, height: 280 })),
-    h('div', { class: 'grid2' }, h('section', null, silencesPanel(s, now)), h('section', null, publicSilenceSection(d))),
+    h('section', null, publicSilenceSection(d)),
+    h('section', null, silencesPanel(s, now, 10)),
     h('section', null, triagePanel(s, now)),
     h('section', null, waitsSection(d)),
     h('section', null, promisesPanel(s, now), promisesByChannelSection(d)),
@@ -188,6 +191,7 @@ export function renderReport(d: ReportData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="crisiscx">
 <title>${toHtml(title)}</title>
+<link rel="icon" href="${FAVICON}">
 <style>${REPORT_CSS}</style>
 </head>
 <body>

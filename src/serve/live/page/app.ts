@@ -114,7 +114,8 @@ function onCommit(c: CommitSummary): void {
   s.totals.events += c.stored;
   s.totals.dead_letters += c.dead_letters;
   $('totals').textContent = `${formatNumber(s.totals.events)} events stored · ${formatNumber(s.totals.dead_letters)} dead letters`;
-  $('updated').textContent = `last batch ${formatClockSeconds(Date.now())} (${formatNumber(c.stored)} events)`;
+  // Timer commits (alerts, detectors) store no events; the line tells when events last arrived.
+  if (c.stored > 0) $('updated').textContent = `last batch ${formatClockSeconds(Date.now())} (${formatNumber(c.stored)} events)`;
   const mine = c.messages.filter((m) => m.brand === s.brand && (s.range.to === null || s.range.mode === 'live' || m.ts <= s.range.to));
   if (mine.length === 0) return;
   const merged: MessageRow[] = [...mine, ...s.messages.filter((m) => !mine.some((x) => x.id === m.id))].sort((a, b) => b.ts - a.ts).slice(0, 8);

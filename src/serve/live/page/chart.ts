@@ -1,8 +1,10 @@
 /**
  * @module serve/live/page/chart
  * The upset-volume chart as inline SVG (no chart library, no network): one line per channel of
- * upset inbound messages per minute (or hour), crisis periods as shaded bands, spikes as coloured
- * bands with their peak marked, a time axis in UTC. Used by the live page and by reports.
+ * upset inbound messages per bucket (1 or 5 minutes, or an hour), all inbound messages as a grey
+ * area behind them, crisis periods as shaded bands, spikes as coloured bars in lanes above the plot
+ * (one lane per channel) with their peak marked, a time axis in UTC. Used by the live page and by
+ * reports.
  *
  * @example
  * const svg = volumeChart({ from, to, bucketMs: 60_000, series: [{ name: 'chat', color: '#2563eb', points }] });
@@ -21,6 +23,8 @@ export interface ChartBand {
   to: number;
   color: string;
   label?: string;
+  /** Spikes: the lane (channel) the bar is drawn in. */
+  lane?: string;
   /** Optional marker inside the band (a spike's peak). */
   peak?: number | null;
   kind: 'period' | 'spike';
@@ -77,7 +81,12 @@ const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 export function volumeChart(o: VolumeChartOptions): VNode {
   const width = o.width ?? 960;
   const height = o.height ?? 260;
-  const m = { left: 40, right: 12, top: 18, bottom: 26 };
+  // One lane per spiking channel above the plot, so overlapping spikes stay readable.
+  const laneOf = new Map<string, number>();
+  for (const b of o.bands ?? []) if (b.kind === 'spike' && !laneOf.has(b.lane ?? '')) laneOf.set(b.lane ?? '', laneOf.size);
+  const LANE = 9;
+  const lanesTop = 18;
+  const m = { left: 40, right: 12, top: lanesTop + laneOf.size * LANE + (laneOf.size ? 4 : 0), bottom: 26 };
   const iw = width - m.left - m.right;
   const ih = height - m.top - m.bottom;
   const span = Math.max(o.to - o.from, 60_000);
@@ -102,7 +111,27 @@ export function volumeChart(o: VolumeChartOptions): VNode {
   }
 
   const bands: VNode[] = [];
+  const lanes: VNode[] = [];
+  for (const [name, i] of laneOf) {
+    lanes.push(h('text', { x: m.left - 6, y: fmt(lanesTop + i * LANE + 7), 'text-anchor': 'end', class: 'lane-label' }, name));
+  }
   for (const b of o.bands ?? []) {
+    if (b.kind === 'spike') {
+      const x1 = clampX(b.from);
+      const x2 = clampX(b.to);
+      const top = lanesTop + (laneOf.get(b.lane ?? '') ?? 0) * LANE;
+      lanes.push(
+        h(
+          'g',
+          { class: 'band band-spike', 'data-lane': b.lane ?? '' },
+          h('rect', { x: fmt(x1), y: top, width: fmt(Math.max(x2 - x1, 2)), height: LANE - 2, rx: 2, fill: b.color }, h('title', null, b.label ?? 'spike')),
+          b.peak != null && b.peak >= o.from && b.peak <= o.to
+            ? h('line', { x1: fmt(x(b.peak)), x2: fmt(x(b.peak)), y1: top, y2: m.top + ih, class: 'peak', stroke: b.color }, h('title', null, `peak ${formatClock(b.peak)} UTC`))
+            : null,
+        ),
+      );
+      continue;
+    }
     const x1 = clampX(b.from);
     const x2 = clampX(b.to);
     if (x2 - x1 < 0.5 && b.kind === 'period') continue;
@@ -112,8 +141,7 @@ export function volumeChart(o: VolumeChartOptions): VNode {
         'g',
         { class: `band band-${b.kind}` },
         h('rect', { x: fmt(x1), y: m.top, width: fmt(w), height: ih, fill: b.color, 'fill-opacity': b.kind === 'period' ? 0.08 : 0.16 }),
-        b.label ? h('text', { x: fmt(x1 + 3), y: m.top - 5, class: `band-label`, fill: b.color }, b.label) : null,
-        b.peak != null && b.peak >= o.from && b.peak <= o.to ? h('path', { d: `M${fmt(x(b.peak) - 5)},${m.top} l5,7 l5,-7 z`, fill: b.color }, h('title', null, `peak ${formatClock(b.peak)} UTC`)) : null,
+        b.label ? h('text', { x: fmt(x1 + 3), y: 12, class: `band-label`, fill: b.color }, b.label) : null,
       ),
     );
   }
@@ -155,6 +183,7 @@ export function volumeChart(o: VolumeChartOptions): VNode {
     },
     h('title', null, o.title ?? 'Upset inbound messages per minute, by channel'),
     bands,
+    lanes,
     grid,
     area,
     h('line', { x1: m.left, x2: m.left + iw, y1: m.top + ih, y2: m.top + ih, class: 'axis' }),

@@ -72,7 +72,12 @@ function table(head: string[], rows: Child[][], attrs: Record<string, string> = 
 // ---------------------------------------------------------------------------------------------
 // Headline cards
 
-export function kpiPanel(s: Snapshot, now: number | null): VNode {
+export interface KpiOptions {
+  /** Reports: the longest gap between public updates in the crisis, instead of the time since the last one. */
+  longestPublicGapSecs?: number | null;
+}
+
+export function kpiPanel(s: Snapshot, now: number | null, options: KpiOptions = {}): VNode {
   const cards: VNode[] = [];
   const oldest = s.silences[0];
   cards.push(
@@ -85,7 +90,18 @@ export function kpiPanel(s: Snapshot, now: number | null): VNode {
     ),
   );
   const b = s.brand_silence;
-  if (b) {
+  if (b && options.longestPublicGapSecs !== undefined) {
+    const gap = options.longestPublicGapSecs;
+    cards.push(
+      h(
+        'div',
+        { class: `kpi${gap !== null && gap > b.threshold_secs ? ' over' : ''}`, 'data-kpi': 'brand-silence' },
+        h('div', { class: 'label' }, 'Longest brand silence'),
+        h('div', { class: 'value' }, gap === null ? '–' : formatShortDuration(gap)),
+        h('div', { class: 'sub' }, gap === null ? 'no crisis period or no public update in this range' : `between public updates during the crisis; too long past ${formatShortDuration(b.threshold_secs)}`),
+      ),
+    );
+  } else if (b) {
     const quietSecs = b.last_update_at === null || now === null ? null : (now - b.last_update_at) / 1000;
     const over = b.firing || (b.in_crisis && quietSecs !== null && quietSecs > b.threshold_secs);
     cards.push(
@@ -153,22 +169,12 @@ export function kpiPanel(s: Snapshot, now: number | null): VNode {
 // ---------------------------------------------------------------------------------------------
 // Upset volume
 
-export function bucketOf(s: Snapshot): number {
-  for (const pts of Object.values(s.volume.series)) {
-    for (let i = 1; i < pts.length; i++) {
-      const d = pts[i]!.t - pts[i - 1]!.t;
-      if (d > 0 && d % 3_600_000 === 0) return 3_600_000;
-      if (d > 0 && d < 3_600_000) return 60_000;
-    }
-  }
-  return 60_000;
-}
-
 export function volumePanel(s: Snapshot, now: number | null, options: { width?: number; height?: number } = {}): VNode {
   const all = Object.values(s.volume.series).flat();
   const from = s.range.from ?? Math.min(...all.map((p) => p.t), now ?? Infinity);
   const to = s.range.to ?? Math.max(...all.map((p) => p.t), now ?? -Infinity);
-  const bucket = bucketOf(s);
+  const bucket = s.volume.bucket_secs * 1000;
+  const per = s.volume.bucket_secs === 60 ? 'min' : s.volume.bucket_secs === 300 ? '5 min' : 'hour';
   const bands: ChartBand[] = [];
   for (const p of s.periods) {
     if (p.brand !== s.brand) continue;
@@ -177,7 +183,17 @@ export function volumePanel(s: Snapshot, now: number | null, options: { width?: 
     bands.push({ from: p.started_at, to: end, color: '#dc2626', label: `crisis ${formatClock(p.started_at)}–${p.ended_at === null ? 'now' : formatClock(p.ended_at)}`, kind: 'period' });
   }
   for (const sp of s.spikes) {
-    bands.push({ from: sp.started_at, to: sp.ended_at ?? s.as_of ?? sp.started_at, color: sp.channel ? channelColor(sp.channel) : '#7f1d1d', peak: sp.peak_at, label: `spike${sp.channel ? ` ${sp.channel}` : ''}`, kind: 'spike' });
+    // Channel '*' is the brand over all channels.
+    const all = !sp.channel || sp.channel === '*';
+    bands.push({
+      from: sp.started_at,
+      to: sp.ended_at ?? s.as_of ?? sp.started_at,
+      color: all ? '#7f1d1d' : channelColor(sp.channel!),
+      peak: sp.peak_at,
+      label: `spike ${all ? 'over all channels' : `on ${sp.channel}`} from ${formatClock(sp.started_at)}${sp.ended_at ? ` to ${formatClock(sp.ended_at)}` : ', ongoing'} UTC`,
+      lane: all ? 'all' : sp.channel!,
+      kind: 'spike',
+    });
   }
   const series = s.volume.channels.map((c, i) => ({ name: c, color: channelColor(c, i), points: (s.volume.series[c] ?? []).map((p) => ({ t: p.t, v: p.upset })) }));
   const hasScores = all.some((p) => p.upset > 0);
@@ -199,7 +215,7 @@ export function volumePanel(s: Snapshot, now: number | null, options: { width?: 
         now: s.live ? now : null,
         width: options.width,
         height: options.height,
-        yLabel: bucket === 60_000 ? 'messages / min' : 'messages / hour',
+        yLabel: `messages / ${per}`,
       }),
     );
     body.push(
@@ -213,19 +229,19 @@ export function volumePanel(s: Snapshot, now: number | null, options: { width?: 
           return h('li', { 'data-channel': x.name }, swatch(x.color), `${x.name}: ${formatNumber(up)} upset of ${formatNumber(inbound)} inbound`);
         }),
         h('li', { 'data-channel': '*' }, swatch('#cbd5e1'), `all inbound: ${formatNumber(all.reduce((n, p) => n + p.inbound, 0))}`),
-        h('li', { class: 'spikes-count' }, `${s.spikes.length} spike${s.spikes.length === 1 ? '' : 's'} marked`),
+        h('li', { class: 'spikes-count' }, s.spikes.length ? `${s.spikes.length} spike${s.spikes.length === 1 ? '' : 's'} (bars above the chart, dashed line at the peak)` : 'no spikes'),
       ),
     );
     if (!hasScores) body.push(h('p', { class: 'note' }, 'No message in this range was scored upset (is the score stage enabled?).'));
   }
-  return panel('volume', 'Upset volume per channel', 'views upset_volume, spikes, crisis_periods', body);
+  return panel('volume', `Upset volume per channel (per ${per})`, 'views upset_volume, spikes, crisis_periods', body);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Silences
 
-export function silencesPanel(s: Snapshot, now: number | null): VNode {
-  const rows = s.silences.map((x) => [
+export function silencesPanel(s: Snapshot, now: number | null, max = Infinity): VNode {
+  const rows = s.silences.slice(0, max).map((x) => [
     since(x.since, now),
     chip(x.channel),
     x.severity ? badge(x.severity, x.severity) : '–',
@@ -238,6 +254,7 @@ export function silencesPanel(s: Snapshot, now: number | null): VNode {
     'Open silences — longest waits first',
     s.silences[0]?.source === 'silence_gaps' || !s.silences_note ? 'view silence_gaps + live detections' : 'view triage_outcomes + live detections',
     rows.length ? table(['Waiting', 'Channel', 'Severity', 'Conversation', 'Customer', 'State'], rows, { class: 'silences' }) : empty('Nobody is waiting for an answer.'),
+    s.silences.length > max ? h('p', { class: 'note' }, `… and ${s.silences.length - max} more.`) : null,
     s.silences_note ? h('p', { class: 'note' }, s.silences_note) : null,
   );
 }

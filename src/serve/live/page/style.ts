@@ -46,6 +46,8 @@ th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 .chart .tick{fill:#6b7280;font-size:11px}
 .chart .band-label{font-size:11px;font-weight:600}
 .chart .now{stroke:#111827;stroke-dasharray:3 3}
+.chart .peak{stroke-dasharray:2 3;stroke-width:1;opacity:.7}
+.chart .lane-label{font-size:10px;fill:#6b7280}
 .messages{list-style:none;margin:0;padding:0}
 .messages li{display:flex;gap:8px;align-items:baseline;border-bottom:1px solid #f1f2f4;padding:4px 0}
 .messages .time{color:var(--muted);font-variant-numeric:tabular-nums}

@@ -184,7 +184,8 @@ export interface Snapshot {
   periods: PeriodRow[];
   /** The crisis period the triage and guidance panels describe. */
   focus_period: PeriodRow | null;
-  volume: { channels: string[]; series: Record<string, VolumePoint[]> };
+  /** Inbound and upset messages per channel and bucket (bucket_secs: 60, 300 or 3600 by range length). */
+  volume: { channels: string[]; series: Record<string, VolumePoint[]>; bucket_secs: number };
   spikes: SpikeRow[];
   silences: SilenceRow[];
   silences_note: string | null;
