@@ -24,7 +24,6 @@ import { outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
 import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
 import { buildSinks, queueSinks, type BuildSinksOptions } from './sinks/build.js';
-import { createKafkaAlertSink } from './sinks/kafka.js';
 import { groupSummary } from './summary.js';
 import { ViewThresholdCheck } from './view-threshold.js';
 
@@ -291,7 +290,6 @@ export async function alertStage(deps: { config: { alerts: AlertsConfig; databas
     clock: deps.clock,
     live: deps.live,
     databasePath: deps.config.database,
-    build: { kafka: (cfg) => createKafkaAlertSink(cfg) },
   });
 }
 

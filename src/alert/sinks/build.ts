@@ -12,6 +12,7 @@ import type { SinkConfig } from '../config.js';
 import { SinkQueue, type DeliveryOutcome } from '../dispatch.js';
 import type { AlertSink } from '../sink.js';
 import { AlertmanagerSink } from './alertmanager.js';
+import { createKafkaAlertSink } from './kafka.js';
 import { StdoutSink } from './stdout.js';
 import { WebhookSink } from './webhook.js';
 
@@ -32,8 +33,6 @@ function headers(cfg: { headers: Record<string, string>; headers_from_env: Recor
 export interface BuildSinksOptions {
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Makes the Kafka sink (the Kafka integration registers it); without it a `kafka` sink is a config error. */
-  kafka?: (cfg: Extract<SinkConfig, { type: 'kafka' }>) => AlertSink | Promise<AlertSink>;
 }
 
 /** One sink per config entry; names get a suffix when a type repeats (webhook, webhook#2). */
@@ -63,10 +62,8 @@ export async function buildSinks(configs: readonly SinkConfig[], options: BuildS
         });
         break;
       case 'kafka':
-        if (!options.kafka) {
-          throw new AlertConfigError(`${where}: the Kafka alert sink is not available in this build. Remove the kafka sink or use a webhook.`);
-        }
-        out.push({ sink: await options.kafka(cfg), config: cfg });
+        // Connection errors (a missing password variable) throw here, at start, naming the key.
+        out.push({ sink: createKafkaAlertSink(cfg, { env, where, name }), config: cfg });
         break;
     }
   }
