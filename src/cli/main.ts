@@ -13,13 +13,14 @@ import { register as replay } from './commands/replay.js';
 import { register as exportCommand } from './commands/export.js';
 import { register as produce } from './commands/produce.js';
 import { register as report } from './commands/report.js';
+import { register as scoreText } from './commands/score-text.js';
 
 export function buildProgram(): Command {
   const program = new Command('crisiscx')
     .description('crisis customer-experience analytics: upset, spikes, silence, triage and promises, in DuckDB')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
-  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries, produce, report]) r(program);
+  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries, produce, report, scoreText]) r(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { partialCountStage } from '../sources/kafka/aggregates.js';
 import { alertStage } from '../alert/stage.js';
 import { createLiveStage } from '../serve/live/stage.js';
 import { createTelemetryStage } from '../telemetry/stage.js';
+import { createScoreStage } from '../score/stage.js';
 import type { Stage } from './stage.js';
 
 export interface StageDeps {
@@ -33,6 +34,7 @@ export type StageFactory = (deps: StageDeps) => Stage | Stage[] | undefined | Pr
  */
 export const STAGE_FACTORIES: StageFactory[] = [
   // 1. score
+  ({ config }) => createScoreStage(config.score), // upset score, label and language of every inbound message (env.upset → messages.upset)
   // 2. detect
   partialCountStage, // Kafka scale-out: partial brand × channel counts, published to the aggregates topic (only with scale_out)
   viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
