@@ -119,7 +119,8 @@ const SpikeRule = z
 const PromiseRule = z
   .strictObject({
     // A broken promise stays broken and its detector never resolves it: page once, clear after an hour, quietly.
-    ...lifecycleFields({ for_secs: 0, keep_firing_for_secs: 0, renotify_secs: 3600, group_wait_secs: 0, group_interval_secs: 300, resolve_after_secs: 3600, notify_resolved: false }),
+    // Updates about more broken promises every 30 min are plenty: none of them can still be kept.
+    ...lifecycleFields({ for_secs: 0, keep_firing_for_secs: 0, renotify_secs: 3600, group_wait_secs: 0, group_interval_secs: 1800, resolve_after_secs: 3600, notify_resolved: false }),
     ...DetectionRuleFields,
   })
   .describe('a promise to a customer broken: not kept by its due time and grace (detection kind promise)');

@@ -144,6 +144,8 @@ interface Alert {
   notified: boolean;
   /** Restored after a restart and not confirmed by its detector since. */
   restored: boolean;
+  /** What the detector said when the condition ended ("Spike over: ..."), if it said something new. */
+  endSummary: string | undefined;
 }
 
 interface Group extends GroupInfo {
@@ -271,6 +273,7 @@ export class AlertEngine {
           group: undefined,
           notified: false,
           restored: false,
+          endSummary: undefined,
         };
         this.confirm(alert, s.at);
         alert.link = this.hooks.alertLink?.(this.instance(alert, 'firing'));
@@ -291,6 +294,7 @@ export class AlertEngine {
       if (!a.conditionActive) {
         // The condition came back inside keep_firing_for: still the same firing alert, no new page.
         a.conditionActive = true;
+        a.endSummary = undefined;
         if (a.timer) a.timer.cancelled = true;
         a.timer = undefined;
       }
@@ -298,6 +302,7 @@ export class AlertEngine {
     }
     if (!a || !a.conditionActive) return;
     Object.assign(a.values, s.values);
+    a.endSummary = s.summary && s.summary !== a.summary ? s.summary : undefined;
     this.end(a, s.at, 'condition ended before for_secs elapsed');
   }
 
@@ -339,6 +344,7 @@ export class AlertEngine {
         group: undefined,
         notified: r.notified,
         restored: true,
+        endSummary: undefined,
       };
       this.alerts.set(a.key, a);
       a.expiry = this.timers.add(this.t + graceMs, PRIO_ALERT, { type: 'expire', alert: a });
@@ -409,7 +415,7 @@ export class AlertEngine {
     this.alerts.delete(a.key);
     if (a.expiry) a.expiry.cancelled = true;
     this.sourceIndex(a, false);
-    this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a), ...(reason ? { reason } : {}) });
+    this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a), ...(reason ? { reason } : {}), ...(a.endSummary ? { summary: a.endSummary } : {}) });
     const g = a.group;
     if (!g) return;
     g.firing.delete(a.key);
@@ -494,7 +500,7 @@ export class AlertEngine {
     this.idsAt.ids.add(id);
     const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels };
     const summary = single
-      ? single.state === 'resolved' ? `Resolved: ${single.summary}` : single.summary
+      ? single.summary
       : (this.hooks.groupSummary?.(info, firing, resolved, inhibited) ?? defaultGroupSummary(info, firing, resolved));
     const n: AlertNotification = {
       id,
@@ -573,7 +579,7 @@ export class AlertEngine {
       state,
       severity: a.severity,
       brand: a.brand,
-      summary: a.summary,
+      summary: state === 'resolved' ? (a.endSummary ?? `Resolved: ${a.summary}`) : a.summary,
       labels: a.labels,
       values: { ...a.values },
       startsAt: a.activeAt,
@@ -583,7 +589,7 @@ export class AlertEngine {
     return i;
   }
 
-  private record(a: Alert, state: AlertRowState, at: number, extra: { endedAt?: number; inhibitedBy?: string | undefined; reason?: string } = {}): void {
+  private record(a: Alert, state: AlertRowState, at: number, extra: { endedAt?: number; inhibitedBy?: string | undefined; reason?: string; summary?: string } = {}): void {
     const r: AlertRecord = {
       state,
       at,
@@ -593,7 +599,7 @@ export class AlertEngine {
       brand: a.brand,
       severity: a.severity,
       startedAt: a.activeAt,
-      summary: a.summary,
+      summary: extra.summary ?? a.summary,
       labels: a.labels,
       values: { ...a.values },
       inhibited: extra.inhibitedBy !== undefined,

@@ -130,6 +130,16 @@ describe('alert lifecycle', () => {
     expect(sent.map((n) => n.state)).toEqual(['firing']); // notify_resolved off: no "resolved" page
   });
 
+  it("a resolved alert says what the detector said at the end, or 'Resolved:' and its summary", () => {
+    const { engine, sent, records } = setup([rule('spike'), rule('customer_silence')]);
+    const spike = (at: number, active: boolean, summary: string): Signal => ({ rule: 'spike', key: 'acme|*', brand: 'acme', active, at, severity: 'warning', summary, labels: { channel: '*' }, values: {} });
+    engine.apply([spike(T0, true, 'Spike: 40 upset per minute'), silence('c1', T0)], T0);
+    engine.apply([spike(T0 + MIN, false, 'Spike over: back to 3 per minute'), silence('c1', T0 + MIN, false)], T0 + MIN);
+    engine.advance(T0 + 10 * MIN);
+    expect(sent.filter((n) => n.state === 'resolved').map((n) => n.summary).sort()).toEqual(['Resolved: customer waiting on c1', 'Spike over: back to 3 per minute']);
+    expect(records.find((r) => r.state === 'resolved' && r.rule === 'spike')!.summary).toBe('Spike over: back to 3 per minute');
+  });
+
   it('a resolved alert that fires again later is a new episode with a new id', () => {
     const { engine, records } = setup([rule('customer_silence')]);
     engine.apply([silence('c1', T0), silence('c1', T0 + MIN, false), silence('c1', T0 + 10 * MIN)], T0 + 10 * MIN);
