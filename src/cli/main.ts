@@ -13,6 +13,7 @@ import { register as replay } from './commands/replay.js';
 import { register as exportCommand } from './commands/export.js';
 import { register as produce } from './commands/produce.js';
 import { register as report } from './commands/report.js';
+import { register as dashboards } from './commands/dashboards.js';
 import { register as scoreText } from './commands/score-text.js';
 
 export function buildProgram(): Command {
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description('crisis customer-experience analytics: upset, spikes, silence, triage and promises, in DuckDB')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)');
-  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries, produce, report, scoreText]) r(program);
+  for (const r of [run, ingest, sql, scenario, replay, exportCommand, scoreSeries, produce, report, dashboards, scoreText]) r(program);
   return program;
 }
 

@@ -5,11 +5,13 @@
  * numbers the run produced. Fails (never skips) when Prometheus is missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { DASHBOARDS, renderDashboard } from '../../dashboards/src/catalogue.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -167,5 +169,31 @@ describe('Prometheus scrapes crisiscx /metrics', () => {
     expect(Number(slow[0]!.value[1])).toBeGreaterThan(0);
     const info = await query('target_info');
     expect(info[0]!.metric.service_name).toBe('crisiscx-prometheus-test');
+  });
+
+  it('evaluates every PromQL query of the pipeline dashboard', async () => {
+    const d = JSON.parse(renderDashboard(DASHBOARDS.find((x) => x.file === 'crisiscx-pipeline.json')!)) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr })));
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const { title, expr } of exprs) {
+      // Grafana's variables as Grafana fills them: the job list, the rate interval.
+      const q = expr.replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m');
+      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as { status: string; error?: string };
+      expect(body.status, `${title}: ${q}: ${body.error ?? ''}`).toBe('success');
+    }
+    // A rate needs two scrapes of the series: the stat answers once Prometheus has them.
+    const rateExpr = d.panels.find((p) => p.title === 'Events stored / min')!.targets![0]!.expr.replaceAll('$job', '.*');
+    const stored = await waitFor(async () => ((await query(rateExpr)).length === 1 ? await query(rateExpr) : undefined), `${rateExpr} to answer`, 20_000);
+    expect(Number(stored[0]!.value[1])).toBeGreaterThanOrEqual(0);
+  });
+
+  it('the Prometheus config of docker-compose.yml passes promtool', () => {
+    const token = join(dir, 'token');
+    writeFileSync(token, 'secret');
+    const cfg = join(dir, 'compose-prometheus.yml');
+    writeFileSync(cfg, readFileSync(join(root, 'dashboards/provisioning/prometheus/prometheus.yml'), 'utf8').replace('/run/secrets/crisiscx_token', token));
+    const r = spawnSync('/usr/bin/promtool', ['check', 'config', cfg], { encoding: 'utf8' });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   });
 });
