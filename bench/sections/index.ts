@@ -1,6 +1,7 @@
 /** The benchmark sections, one line each. */
 import { adapters } from './adapters.js';
 import { fileIngest } from './file.js';
+import { upsetScorer } from './upset.js';
 
 export interface BenchResult {
   section: string;
@@ -15,4 +16,5 @@ export type Section = () => Promise<BenchResult[]>;
 export const SECTIONS: Record<string, Section> = {
   file: fileIngest,
   adapters,
+  upset: upsetScorer,
 };

@@ -21,8 +21,8 @@ export const ScoreConfig = z.strictObject({
     .int()
     .min(1000)
     .max(10_000_000)
-    .default(200_000)
-    .describe('most customers (and most conversations) remembered for repeat-contact signals; the least recently seen are forgotten first (about 300 bytes each)'),
+    .default(100_000)
+    .describe('most customers (and most conversations) remembered for repeat-contact signals; the least recently seen are forgotten first (about 1 KB of memory per customer with a conversation: 100,000 ≈ 100 MB)'),
   default_lang: z
     .string()
     .min(2)

@@ -185,7 +185,7 @@ describe('score config', () => {
       upset_threshold: 0.5,
       sentiment_weight: 0.35,
       repeat_contact_window_secs: 3600,
-      max_tracked_customers: 200_000,
+      max_tracked_customers: 100_000,
       default_lang: 'en',
       detect_min_chars: 20,
     });

@@ -52,9 +52,12 @@ const TELLTALE_LETTERS: Record<string, string> = {
   por: 'ãõ',
   fra: 'èùœûîëç',
 };
-/** Code point → the language its letter gives away. */
-const TELLTALE = new Map<number, string>();
-for (const [lang, letters] of Object.entries(TELLTALE_LETTERS)) for (const ch of letters) TELLTALE.set(ch.charCodeAt(0), lang);
+/** Code point → 1 + index in TELLTALE_LANGS of the language its letter gives away (0: none). */
+const TELLTALE_LANGS = Object.keys(TELLTALE_LETTERS);
+const TELLTALE = new Uint8Array(0x10000);
+TELLTALE_LANGS.forEach((lang, i) => {
+  for (const ch of TELLTALE_LETTERS[lang]!) for (const v of new Set([ch, ch.toUpperCase()])) TELLTALE[v.charCodeAt(0)] = i + 1;
+});
 
 /** Word endings that, within a script, belong to one language (Nepali verb and case endings). */
 const TELLTALE_ENDINGS: Record<string, string[]> = {
@@ -123,6 +126,26 @@ function votingWordsFor(src: LexiconSource): Set<string> {
   return mine;
 }
 
+/** Per script: the normalizations its candidates use, and per normalization each voting word's candidates (a bit each). */
+interface VotingBoard {
+  norms: NormKind[];
+  words: Map<NormKind, Map<string, number>>;
+}
+const boards = new Map<Script, VotingBoard>();
+
+function votingBoard(script: Script, candidates: LexiconSource[]): VotingBoard {
+  let b = boards.get(script);
+  if (b) return b;
+  b = { norms: [...new Set(candidates.map((c) => c.norm))], words: new Map() };
+  for (const n of b.norms) b.words.set(n, new Map());
+  candidates.forEach((c, i) => {
+    const words = b!.words.get(c.norm)!;
+    for (const w of votingWordsFor(c)) words.set(w, (words.get(w) ?? 0) | (1 << i));
+  });
+  boards.set(script, b);
+  return b;
+}
+
 export type LangSource = 'given' | 'script' | 'vote' | 'franc' | 'default' | 'none';
 
 export interface LanguageChoice {
@@ -186,36 +209,37 @@ export function chooseLanguage(text: string, declared: string | undefined, optio
 
 function vote(text: string, script: Script, candidates: LexiconSource[], options: DetectOptions): LanguageChoice {
   const normalized = new Map<NormKind, { norm: string; tokens: Token[] }>();
-  const prepare = (kind: NormKind) => {
-    let p = normalized.get(kind);
-    if (!p) {
-      const norm = normalizeText(text, kind);
-      p = { norm, tokens: tokenize(norm) };
-      normalized.set(kind, p);
-    }
-    return p;
-  };
-  let letters: Map<string, number> | undefined;
+  let telltales: Uint16Array | undefined;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0xc0) continue;
-    const lang = TELLTALE.get(c) ?? TELLTALE.get(c + 32 * Number(c < 0x100 && c >= 0xc0 && c <= 0xde));
-    if (lang) (letters ??= new Map()).set(lang, (letters.get(lang) ?? 0) + 1);
+    const k = TELLTALE[text.charCodeAt(i)]!;
+    if (k) (telltales ??= new Uint16Array(TELLTALE_LANGS.length + 1))[k]!++;
+  }
+  const board = votingBoard(script, candidates);
+  const counts = new Array<number>(candidates.length).fill(0);
+  for (const norm of board.norms) {
+    const normText = normalizeText(text, norm);
+    const prepared = { norm: normText, tokens: tokenize(normText) };
+    normalized.set(norm, prepared);
+    const words = board.words.get(norm)!;
+    for (const t of prepared.tokens) {
+      const mask = words.get(t.s);
+      if (mask) for (let i = 0; i < candidates.length; i++) if (mask & (1 << i)) counts[i]!++;
+    }
   }
   const scores: { lang: string; n: number }[] = [];
-  for (const c of candidates) {
-    const { tokens } = prepare(c.norm);
-    const vw = votingWordsFor(c);
+  candidates.forEach((c, i) => {
+    let n = counts[i]!;
     const endings = TELLTALE_ENDINGS[c.lang];
-    let n = 0;
-    let ends = 0;
-    for (const t of tokens) {
-      if (vw.has(t.s)) n++;
-      else if (endings && ends < 3 && endings.some((e) => t.s.endsWith(e))) ends++;
+    if (endings) {
+      let ends = 0;
+      const vw = votingWordsFor(c);
+      for (const t of normalized.get(c.norm)!.tokens) if (ends < 3 && !vw.has(t.s) && endings.some((e) => t.s.endsWith(e))) ends++;
+      n += ends;
     }
-    n += ends + Math.min(2, letters?.get(c.lang) ?? 0);
+    const li = TELLTALE_LANGS.indexOf(c.lang);
+    if (li >= 0 && telltales) n += Math.min(2, telltales[li + 1]!);
     scores.push({ lang: c.lang, n });
-  }
+  });
   scores.sort((a, b) => b.n - a.n);
   const best = scores[0]!;
   const second = scores[1]?.n ?? 0;

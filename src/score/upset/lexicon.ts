@@ -113,6 +113,8 @@ export interface Pattern {
   text: string;
   cat: Category;
   rank: number;
+  /** A negator, intensifier, diminisher, unit or number: qualifies terms, is not one. */
+  modifier: boolean;
   /** Token patterns: the words; substring patterns: one part holding the whole string. */
   parts: TokenPart[];
   /** The pattern carries its own negation ("no refund", "haven't received"): never flipped again. */
@@ -195,11 +197,11 @@ abstract class BaseLexicon {
     if (taken.length < size + 1) taken = new Uint8Array(Math.max(size + 1, taken.length * 2));
     const out: Match[] = [];
     for (const m of all) {
-      if (MODIFIERS.has(m.p.cat) || !isFree(m)) continue;
+      if (m.p.modifier || !isFree(m)) continue;
       taken.fill(1, m.start, m.end);
       out.push(m);
     }
-    for (const m of all) if (MODIFIERS.has(m.p.cat) && isFree(m)) out.push(m);
+    for (const m of all) if (m.p.modifier && isFree(m)) out.push(m);
     taken.fill(0, 0, size + 1);
     out.sort(byStart);
     return out;
@@ -234,9 +236,8 @@ interface FirstWord {
 
 class TokenLexicon extends BaseLexicon implements CompiledLexicon {
   private readonly exact = new Map<string, FirstWord>();
-  private readonly prefix = new Map<string, FirstWord>();
-  private readonly prefixLengths: number[];
-  private readonly minPrefix: number;
+  /** Patterns whose first word is a prefix, by the prefix's first two characters (no slicing per word). */
+  private readonly prefix = new Map<number, { prefix: string; fw: FirstWord }[]>();
   private readonly negatorWords: Set<string>;
   private readonly proclitics: readonly string[];
 
@@ -248,16 +249,16 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
       const toks = tokenize(this.normalize(n));
       if (toks.length === 1) this.negatorWords.add(toks[0]!.s);
     }
-    const lengths = new Set<number>();
+    const prefixes = new Map<string, FirstWord>();
     for (const cat of TERM_CATEGORIES) {
       for (const text of termsOf(src, cat)) {
         const parts = this.parse(text);
         if (parts.length === 0) throw new Error(`lexicon ${src.lang}: term ${JSON.stringify(text)} has no letters`);
         const selfNegated = cat !== 'negator' && parts.some((p) => this.negatorWords.has(p.s));
-        const p: Pattern = { text, cat, rank: RANK[cat], parts, selfNegated };
+        const p: Pattern = { text, cat, rank: RANK[cat], modifier: MODIFIERS.has(cat), parts, selfNegated };
         const first = parts[0]!;
-        const index = first.prefix ? this.prefix : this.exact;
-        if (first.prefix) lengths.add(first.s.length);
+        if (first.prefix && first.s.length < 2) throw new Error(`lexicon ${src.lang}: prefix term ${JSON.stringify(text)} needs at least two letters before the *`);
+        const index = first.prefix ? prefixes : this.exact;
         let fw = index.get(first.s);
         if (!fw) index.set(first.s, (fw = { single: [], bySecond: new Map(), rest: [] }));
         const second = parts[1];
@@ -270,8 +271,12 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
         }
       }
     }
-    this.prefixLengths = [...lengths].sort((a, b) => b - a);
-    this.minPrefix = this.prefixLengths.length ? this.prefixLengths[this.prefixLengths.length - 1]! : Infinity;
+    for (const [prefix, fw] of prefixes) {
+      const key = prefixKey(prefix);
+      let l = this.prefix.get(key);
+      if (!l) this.prefix.set(key, (l = []));
+      l.push({ prefix, fw });
+    }
   }
 
   private parse(text: string): TokenPart[] {
@@ -301,14 +306,17 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
       const t = tokens[i]!;
       this.tryWord(this.exact.get(t.s), tokens, i, all);
       if (t.alt !== undefined) this.tryWord(this.exact.get(t.alt), tokens, i, all);
-      if (t.s.length >= this.minPrefix) {
-        for (const len of this.prefixLengths) {
-          if (t.s.length >= len) this.tryWord(this.prefix.get(t.s.slice(0, len)), tokens, i, all);
-          if (t.alt !== undefined && t.alt.length >= len) this.tryWord(this.prefix.get(t.alt.slice(0, len)), tokens, i, all);
-        }
+      if (this.prefix.size > 0) {
+        this.tryPrefixes(t.s, tokens, i, all);
+        if (t.alt !== undefined) this.tryPrefixes(t.alt, tokens, i, all);
       }
     }
     return { matches: this.resolve(all, tokens.length), tokens };
+  }
+
+  private tryPrefixes(word: string, tokens: Token[], i: number, out: Match[]): void {
+    const list = this.prefix.get(prefixKey(word));
+    if (list) for (const { prefix, fw } of list) if (word.startsWith(prefix)) this.tryWord(fw, tokens, i, out);
   }
 
   private tryWord(fw: FirstWord | undefined, tokens: Token[], i: number, out: Match[]): void {
@@ -334,6 +342,11 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
       if (end > 0) out.push({ p, start: i, end, clause: tokens[i]!.clause });
     }
   }
+}
+
+/** The first two characters of a word as one number (a one-letter prefix is keyed by its letter alone, and found so too). */
+function prefixKey(word: string): number {
+  return word.length < 2 ? word.charCodeAt(0) : word.charCodeAt(0) * 0x10000 + word.charCodeAt(1);
 }
 
 function partMatches(part: TokenPart, t: Token): boolean {
@@ -377,7 +390,7 @@ class SubstringLexicon extends BaseLexicon implements CompiledLexicon {
         const s = this.normalize(text.replace(/\*$/, '')).trim();
         if (!s) throw new Error(`lexicon ${src.lang}: empty term`);
         const selfNegated = cat !== 'negator' && negators.some((n) => s.includes(n));
-        const p: Pattern = { text, cat, rank: RANK[cat], parts: [{ s, prefix: false }], selfNegated };
+        const p: Pattern = { text, cat, rank: RANK[cat], modifier: MODIFIERS.has(cat), parts: [{ s, prefix: false }], selfNegated };
         const key = s.length === 1 ? s.charCodeAt(0) : s.charCodeAt(0) * 0x10000 + s.charCodeAt(1);
         let l = this.byStart.get(key);
         if (!l) this.byStart.set(key, (l = []));

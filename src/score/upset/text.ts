@@ -133,7 +133,9 @@ export type NormKind = 'latin' | 'devanagari' | 'bengali' | 'arabic' | 'urdu' | 
 
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
 const APOSTROPHES = /[\u2018\u2019\u02bc\u0060\u00b4]/g;
-const LATIN_ACCENTED = /[\u00c0-\u024f\u1e00-\u1eff]/g;
+/** What Latin-script normalization touches in one pass: accented letters, zero-width characters, curly apostrophes. */
+const LATIN_SPECIAL = /[\u00c0-\u024f\u1e00-\u1eff\u200b-\u200d\u2060\ufeff\u2018\u2019\u02bc\u0060\u00b4]/g;
+const foldLatin = (ch: string): string => LATIN_FOLD.get(ch) ?? ch;
 /** Accented Latin letter → its base letter (é → e, ñ → n, ç → c); letters without one stay. */
 const LATIN_FOLD = (() => {
   const m = new Map<string, string>();
@@ -144,6 +146,8 @@ const LATIN_FOLD = (() => {
       if (base !== ch && base.length > 0) m.set(ch, base);
     }
   }
+  for (const z of ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff']) m.set(z, '');
+  for (const q of ['\u2018', '\u2019', '\u02bc', '\u0060', '\u00b4']) m.set(q, "'");
   return m;
 })();
 /** Arabic: vowel marks and tatweel go; hamza seats, alef maqsura and teh marbuta fold. */
@@ -173,10 +177,9 @@ function hasNonAscii(s: string): boolean {
 export function normalizeText(text: string, kind: NormKind): string {
   let s = text.toLowerCase();
   if (!hasNonAscii(s)) return s;
+  if (kind === 'latin') return s.replace(LATIN_SPECIAL, foldLatin);
   s = s.replace(ZERO_WIDTH, '').replace(APOSTROPHES, "'");
   switch (kind) {
-    case 'latin':
-      return s.replace(LATIN_ACCENTED, (ch) => LATIN_FOLD.get(ch) ?? ch);
     case 'devanagari':
       return s.normalize('NFC').replace(/\u093c/g, '').replace(/\u0901/g, '\u0902');
     case 'bengali':
