@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { eventKey } from '../../src/contract/events.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 export function broker() {
   const k = inject('kafka');
@@ -158,9 +158,12 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the real CLI (`crisiscx ...` through tsx) as a child process. */
+/**
+ * Starts the real CLI (`crisiscx ...`, TypeScript through tsx's loader) as ONE child process, so
+ * that a signal sent to it reaches crisiscx itself (tsx's own CLI runs it in a second process).
+ */
 export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [tsx, `${root}/src/cli/main.ts`, ...args], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, `${root}/src/cli/main.ts`, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

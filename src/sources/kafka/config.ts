@@ -110,6 +110,13 @@ export const KafkaScaleOutConfig = z
       .default(86_400)
       .describe('on taking over a brand|channel partition, the combiner re-reads partials published this far back to rebuild its totals'),
     partitions: z.number().int().min(1).max(10_000).default(6).describe('partitions of the aggregates topic when crisiscx creates it'),
+    transaction_timeout_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .max(900_000)
+      .default(15_000)
+      .describe('an instance that dies inside a Kafka transaction holds back read_committed readers of the aggregates topic until this passes (or it restarts)'),
   })
   .describe('scale-out: several crisiscx instances share the input partitions');
 export type KafkaScaleOutConfig = z.output<typeof KafkaScaleOutConfig>;

@@ -70,6 +70,15 @@ function headerMeta(headers: IHeaders | undefined, key: Buffer | null): Record<s
   return meta;
 }
 
+/** The producer was fenced: another instance initialised the same transactional id (it owns the partition now). */
+export function isFenced(err: unknown): boolean {
+  for (let e = err as { type?: string; code?: number; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED' || e.code === 47 || e.code === 90) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
 export class KafkaSource implements Source {
   readonly name: string;
   readonly live = true;
@@ -83,7 +92,17 @@ export class KafkaSource implements Source {
   private state: KafkaState | undefined;
   private stats: (() => { deadLetters: number }) | undefined;
   private consumer: Consumer | undefined;
+  /** Dead letters without scale-out (idempotent, not transactional). */
   private producer: Producer | undefined;
+  /**
+   * Scale-out: one transactional producer per assigned input partition, its transactional id
+   * derived from the partition. Whoever takes a partition over fences the previous owner's
+   * producer (and aborts its open transaction) before reading the group's offset, so an instance
+   * that lost the partition without knowing (a long pause) can no longer publish or commit for it.
+   */
+  private readonly txProducers = new Map<string, Producer>();
+  /** The partitions of the last assignment; batches of any other partition are stale. */
+  private assigned = new Set<string>();
   private admin: Admin | undefined;
   private combiner: AggregateCombiner | undefined;
   private readonly handoff = new HandOff<Pending>();
@@ -152,13 +171,10 @@ export class KafkaSource implements Source {
         this.log(`created topics ${missing.map((t) => t.topic).join(', ')}`);
       }
     }
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      ...(this.scaleOut ? { transactionalId: `${cfg.group_id}.${this.instance}`, transactionTimeout: 60_000 } : {}),
-    });
-    await this.producer.connect();
+    if (!this.scaleOut) {
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await this.producer.connect();
+    }
 
     const consumer = this.kafka.consumer({
       groupId: cfg.group_id,
@@ -176,6 +192,7 @@ export class KafkaSource implements Source {
       const assignment = e.payload.memberAssignment;
       const parts = Object.entries(assignment).map(([t, ps]) => `${t}[${ps.join(',')}]`).join(' ');
       this.log(`Kafka group ${cfg.group_id}: assigned ${parts || 'no partitions'}`);
+      this.assigned = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => tpKey(t, p))));
       this.recovery = this.recover(assignment).catch((err) => {
         const { message } = explainKafkaError(err, this.connection.secrets);
         this.handoff.fail(new KafkaIntegrationError(`resuming the assigned partitions failed: ${message}`, { cause: err, retriable: true }));
@@ -220,6 +237,7 @@ export class KafkaSource implements Source {
    */
   private async recover(assignment: Record<string, number[]>): Promise<void> {
     const state = this.state!;
+    if (this.scaleOut) await this.fenceAndOwn();
     const stored = await state.offsets(this.cfg.group_id);
     const known = await state.groupCommits(this.cfg.group_id);
     const topics = Object.keys(assignment).filter((t) => (assignment[t] ?? []).length > 0);
@@ -267,11 +285,58 @@ export class KafkaSource implements Source {
     }
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  /** Scale-out: transactional producers for the assigned partitions (fencing earlier owners), none for others. */
+  private async fenceAndOwn(): Promise<void> {
+    for (const [key, p] of this.txProducers) {
+      if (this.assigned.has(key)) continue;
+      this.txProducers.delete(key);
+      await p.disconnect().catch(() => undefined);
+    }
+    const todo = [...this.assigned].filter((k) => !this.txProducers.has(k));
+    await Promise.all(
+      todo.map(async (key) => {
+        const p = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          transactionalId: `${this.cfg.group_id}.${key}`,
+          transactionTimeout: this.cfg.scale_out.transaction_timeout_ms,
+        });
+        await p.connect(); // InitProducerId: fences the previous owner, aborts its open transaction
+        this.txProducers.set(key, p);
+      }),
+    );
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    // kafkajs heartbeats only between batches; a slow store (a large batch, a busy machine) must
+    // not make the group think this instance died and hand its partitions to another.
+    let lost: unknown;
+    const keepAlive = setInterval(() => {
+      payload.heartbeat().catch((err: unknown) => {
+        lost ??= err;
+      });
+    }, this.cfg.heartbeat_interval_ms);
+    try {
+      await this.consumeBatch(payload, () => {
+        if (lost !== undefined) throw lost; // a rebalance: kafkajs rejoins, the next owner resumes from the commit
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async consumeBatch(
+    { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload,
+    checkMembership: () => void,
+  ): Promise<void> {
     await this.recovery;
     if (!isRunning() || isStale() || this.stopping) return;
+    checkMembership();
     const { topic, partition } = batch;
     const key = tpKey(topic, partition);
+    // Fetched before a rebalance took the partition away: another instance reads it now.
+    if (!this.assigned.has(key)) return;
     const from = this.resumeAt.get(key);
     const msgs = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
     const { format, adapter } = this.formats.get(topic) ?? { format: 'canonical', adapter: {} };
@@ -301,9 +366,19 @@ export class KafkaSource implements Source {
       this.resumeAt.set(key, next);
       this.records += chunk.length;
       const noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
-      await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), noDeadLetters);
+      try {
+        await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), noDeadLetters);
+      } catch (err) {
+        if (!isFenced(err)) throw err;
+        // Another instance owns the partition now and reads it from the group's offset; this
+        // batch is in this database too (see docs/kafka.md), but published and counted once.
+        this.assigned.delete(key);
+        this.log(`${topic}[${partition}]: another instance took this partition over; stopping work on it until the group reassigns partitions`);
+        return;
+      }
       resolveOffset(last);
       await heartbeat();
+      checkMembership();
     }
     if (msgs.length === 0 && batch.messages.length > 0) resolveOffset(batch.lastOffset());
   }
@@ -333,7 +408,9 @@ export class KafkaSource implements Source {
       return;
     }
     const partials = await state.partials(topic, partition, from, next);
-    const tx = await this.producer!.transaction();
+    const producer = this.txProducers.get(tpKey(topic, partition));
+    if (!producer) throw new KafkaIntegrationError(`${topic}[${partition}] is not assigned to this instance any more`, { retriable: true });
+    const tx = await producer.transaction();
     try {
       if (partials.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: partials.map(partialMessage) });
       if (dlMessages.length > 0) await tx.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
@@ -378,7 +455,15 @@ export class KafkaSource implements Source {
   /** Leaves the group after the batch in progress is committed (kafkajs waits for it). */
   private async shutdown(): Promise<void> {
     const errors: unknown[] = [];
-    for (const stop of [() => this.combiner?.stop(), () => this.consumer?.disconnect(), () => this.producer?.disconnect(), () => this.admin?.disconnect()]) {
+    const producers = [...this.txProducers.values()];
+    this.txProducers.clear();
+    for (const stop of [
+      () => this.combiner?.stop(),
+      () => this.consumer?.disconnect(),
+      () => this.producer?.disconnect(),
+      () => Promise.all(producers.map((p) => p.disconnect())),
+      () => this.admin?.disconnect(),
+    ]) {
       try {
         await stop();
       } catch (err) {
