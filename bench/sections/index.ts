@@ -1,5 +1,6 @@
 /** The benchmark sections, one line each. */
 import { adapters } from './adapters.js';
+import { detectors } from './detectors.js';
 import { fileIngest } from './file.js';
 import { upsetScorer } from './upset.js';
 
@@ -17,4 +18,5 @@ export const SECTIONS: Record<string, Section> = {
   file: fileIngest,
   adapters,
   upset: upsetScorer,
+  detectors,
 };

@@ -8,6 +8,7 @@ import type { PipelineConfig } from '../config/pipeline.js';
 import type { Database } from '../store/database.js';
 import { viewSettings } from '../detect/crisis/settings.js';
 import { createPromiseStage } from '../detect/promises/stage.js';
+import { createSilenceStage } from '../detect/silence/stage.js';
 import { createSpikeStage } from '../detect/spikes/stage.js';
 import { partialCountStage } from '../sources/kafka/aggregates.js';
 import { alertStage } from '../alert/stage.js';
@@ -39,6 +40,7 @@ export const STAGE_FACTORIES: StageFactory[] = [
   partialCountStage, // Kafka scale-out: partial brand × channel counts, published to the aggregates topic (only with scale_out)
   viewSettings, // writes the config values the SQL views read (triage targets, crisis gap, promise grace); no stage
   createSpikeStage, // spikes of upset volume per brand × channel → spike_updates, `spike` detections (before silence: brand silence needs the crisis state)
+  createSilenceStage, // customers waiting for a reply, the brand quiet during a crisis → `customer_silence`, `brand_silence` detections; rules for view silence_gaps
   createPromiseStage,
   // 3. alert
   alertStage,

@@ -84,7 +84,11 @@ export interface ScenarioRun {
  * Replays the scenario (as fast as possible) through the registered stages into `path`; with
  * `truth`, inbound messages carry the story's labels instead of the scorer's.
  */
-export async function replayScenario(path: string, overrides: Record<string, unknown> = {}, options: { seed?: number; clock?: Clock; truth?: boolean } = {}): Promise<ScenarioRun> {
+export async function replayScenario(
+  path: string,
+  overrides: Record<string, unknown> = {},
+  options: { seed?: number; clock?: Clock; truth?: boolean; onStages?: (stages: Stage[]) => void } = {},
+): Promise<ScenarioRun> {
   const config = parsePipelineConfig({ database: path, serve: { enabled: false }, ...overrides });
   const db = await Database.open(path);
   const writer = await EventWriter.create(db);
@@ -92,6 +96,7 @@ export async function replayScenario(path: string, overrides: Record<string, unk
   const clock = options.clock ?? { now: () => 0 };
   const deps = { config, db, clock, live: false };
   const stages = [...(options.truth ? await stagesWithTruth(deps) : [truthLabels(), ...(await buildStages(deps))]), detectionLog(detections)];
+  options.onStages?.(stages);
   const pipeline = new Pipeline({ writer, stages });
   const source = new ScenarioSource({ seed: options.seed ?? 42, batchSize: 2000 });
   await pipeline.runSource(source);

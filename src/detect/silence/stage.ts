@@ -1,0 +1,177 @@
+/**
+ * @module detect/silence/stage
+ * The silence stage: customers waiting for a public reply, and the brand quiet in public during a
+ * crisis, as `customer_silence` and `brand_silence` detections for the alert engine. Silence is the
+ * absence of events, so in live mode the checks run on the clock (every pipeline tick, 250 ms);
+ * in replays they run on event time, before each event is applied, so a breach that happened
+ * before the reply in the same batch is still reported at its time.
+ *
+ * It learns that a crisis runs from the `spike` detections of the spike stage (registered before
+ * it) and from incident events. On start it writes the rules view silence_gaps shares with it, and
+ * rebuilds who is waiting from that view, so a restart forgets nobody.
+ *
+ * @example
+ * const stage = await createSilenceStage({ config: parsePipelineConfig({}), db, clock, live: true });
+ */
+import type { Clock } from '../../contract/clock.js';
+import type { MessageChannel, Severity } from '../../contract/events.js';
+import type { Envelope } from '../../contract/records.js';
+import type { PipelineConfig } from '../../config/pipeline.js';
+import type { Detection, Stage, StageContext } from '../../pipeline/stage.js';
+import type { Database } from '../../store/database.js';
+import { applySilenceSettings } from './settings.js';
+import { SilenceTracker, type RestoredConversation, type RestoredGap } from './tracker.js';
+
+export interface SilenceStageDeps {
+  config: PipelineConfig;
+  db?: Database;
+  clock: Clock;
+  live: boolean;
+}
+
+export class SilenceStage implements Stage {
+  readonly name = 'silence';
+  /** How far each context's detections were read (spike detections feed the crisis state). */
+  private readonly read = new WeakMap<Detection[], number>();
+
+  constructor(
+    readonly tracker: SilenceTracker,
+    private readonly live: boolean,
+  ) {}
+
+  private consume(ctx: StageContext): void {
+    const list = ctx.detections;
+    for (let i = this.read.get(list) ?? 0; i < list.length; i++) {
+      const d = list[i]!;
+      if (d.kind === 'spike') this.tracker.spike(d);
+    }
+    this.read.set(list, list.length);
+  }
+
+  private publish(ctx: StageContext, ds: Detection[]): void {
+    if (ds.length === 0) return;
+    ctx.detections.push(...ds);
+    this.read.set(ctx.detections, ctx.detections.length);
+  }
+
+  onEvents(events: Envelope[], ctx: StageContext): void {
+    this.consume(ctx);
+    const t = this.tracker;
+    for (const env of events) {
+      const e = env.event;
+      // Replays: time is event time, so checks due before this event run first.
+      if (!this.live && e.ts > t.now) this.publish(ctx, t.advance(e.ts));
+      switch (e.type) {
+        case 'message':
+          t.message({ brand: e.brand, conversationId: e.conversationId, channel: e.channel, direction: e.direction, ts: e.ts, public: e.public, customerId: e.customerId, text: e.text });
+          break;
+        case 'ticket':
+          t.ticket({ brand: e.brand, conversationId: e.conversationId, ts: e.ts, action: e.action, severity: e.severity, status: e.status, customerId: e.customerId });
+          break;
+        case 'broadcast':
+          t.broadcast(e.brand, e.ts);
+          break;
+        case 'incident':
+          t.incident(e.brand, e.incidentId, e.action, e.ts);
+          break;
+        default:
+          break;
+      }
+    }
+    this.publish(ctx, t.drain());
+  }
+
+  onTick(now: number, ctx: StageContext): void {
+    this.consume(ctx);
+    this.publish(ctx, this.tracker.advance(now));
+  }
+
+  onFlush(now: number, ctx: StageContext): void {
+    this.onTick(now, ctx);
+  }
+}
+
+type Row = Record<string, unknown>;
+const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : v instanceof Date ? v.getTime() : Date.parse(String(v)));
+const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+/** Rebuilds the tracker from the stored data: who waits, who was answered lately, each brand's crisis state. */
+export async function restoreSilence(db: Database, tracker: SilenceTracker, now: number | undefined): Promise<void> {
+  const asOfRow = await db.query<{ as_of: Date | null }>('SELECT max(ts) AS as_of FROM events');
+  const asOf = ms(asOfRow[0]?.as_of);
+  if (asOf === undefined) return;
+  const at = Math.max(now ?? asOf, asOf);
+  const forget = tracker.config.customer.forget_after_secs;
+  const conversations = (
+    await db.query<Row>(
+      `WITH r AS (
+         SELECT brand, conversation_id, max(ts) FILTER (WHERE direction = 'outbound' AND public) AS last_reply_at, max(ts) AS last_at
+         FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL),
+       t AS (
+         SELECT brand, conversation_id,
+           arg_max(action, (ts, id)) FILTER (WHERE action IN ('opened', 'reopened', 'solved', 'closed')) AS lifecycle,
+           arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS severity, max(ts) AS last_at
+         FROM tickets WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL)
+       SELECT coalesce(r.brand, t.brand) AS brand, coalesce(r.conversation_id, t.conversation_id) AS conversation_id, r.last_reply_at,
+              coalesce(t.lifecycle IN ('solved', 'closed'), false) AS solved, t.severity, greatest(r.last_at, t.last_at) AS last_at
+       FROM r FULL JOIN t ON r.brand = t.brand AND r.conversation_id = t.conversation_id
+       WHERE r.last_reply_at IS NOT NULL OR t.lifecycle IN ('solved', 'closed')`,
+      [asOf - forget * 1000],
+    )
+  ).map(
+    (r): RestoredConversation => ({
+      brand: String(r.brand),
+      conversationId: String(r.conversation_id),
+      lastReplyAt: ms(r.last_reply_at),
+      solved: Boolean(r.solved),
+      severity: str(r.severity) as Severity | undefined,
+      at: ms(r.last_at) ?? asOf,
+    }),
+  );
+  const gaps = (
+    await db.query<Row>('SELECT brand, conversation_id, channel, customer_id, severity, started_at, inbound_count, paused, gap_seconds, waited_seconds FROM silence_gaps WHERE open')
+  ).map((r): RestoredGap & { waited: number } => ({
+    brand: String(r.brand),
+    conversationId: String(r.conversation_id),
+    channel: String(r.channel) as MessageChannel,
+    customerId: str(r.customer_id),
+    severity: str(r.severity) as Severity | undefined,
+    startedAt: ms(r.started_at)!,
+    inboundCount: Number(r.inbound_count),
+    paused: Boolean(r.paused),
+    pausedMs: 0,
+    waited: Number(r.waited_seconds) * 1000,
+  }));
+  for (const g of gaps) g.pausedMs = Math.max(0, tracker.clockMsFor(g.channel, g.startedAt, asOf) - g.waited);
+  tracker.restore(gaps, conversations, at);
+
+  const brands = new Map<string, { last?: number; incidents: [string, number][]; spikes: [string, number, number][] }>();
+  const brand = (b: string) => {
+    let s = brands.get(b);
+    if (!s) brands.set(b, (s = { incidents: [], spikes: [] }));
+    return s;
+  };
+  for (const r of await db.query<Row>('SELECT brand, max(ts) AS last FROM broadcasts GROUP BY brand')) brand(String(r.brand)).last = ms(r.last);
+  for (const r of await db.query<Row>(
+    `SELECT brand, incident_id, min(ts) FILTER (WHERE action = 'declared') AS declared, max(ts) FILTER (WHERE action = 'resolved') AS resolved
+     FROM incidents GROUP BY ALL`,
+  )) {
+    const d = ms(r.declared);
+    const res = ms(r.resolved);
+    if (d !== undefined && (res === undefined || res < d)) brand(String(r.brand)).incidents.push([String(r.incident_id), d]);
+  }
+  for (const r of await db.query<Row>('SELECT brand, channel, started_at, detected_at FROM spikes WHERE open')) {
+    brand(String(r.brand)).spikes.push([`${String(r.brand)}|${String(r.channel)}`, ms(r.started_at)!, ms(r.detected_at)!]);
+  }
+  for (const [b, s] of brands) tracker.restoreBrand(b, s.last, s.incidents, s.spikes);
+}
+
+/** Stage factory (pipeline/stages.ts): writes the rules the view shares, then restores and returns the stage. */
+export async function createSilenceStage(deps: SilenceStageDeps): Promise<Stage | undefined> {
+  const cfg = deps.config.detect.silence;
+  if (deps.db) await applySilenceSettings(deps.db, cfg);
+  if (!cfg.customer.enabled && !cfg.brand.enabled) return undefined;
+  const tracker = new SilenceTracker(cfg);
+  if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined);
+  return new SilenceStage(tracker, deps.live);
+}
