@@ -15,7 +15,7 @@ import { detectionLog, replayScenario, stagesWithTruth } from './spikes-scenario
 
 const MIN = 60_000;
 
-interface ViewGap {
+type ViewGap = {
   brand: string;
   conversation_id: string;
   channel: string;
@@ -26,7 +26,7 @@ interface ViewGap {
   inbound_count: bigint;
   breached: boolean;
   open: boolean;
-}
+};
 
 const key = (g: { brand: string; conversationId: string; startedAt: number }) => `${g.brand}|${g.conversationId}|${g.startedAt}`;
 const silenceOf = (stages: Stage[]) => stages.find((s): s is SilenceStage => s instanceof SilenceStage)!;
