@@ -225,6 +225,34 @@ function snapshot(b: CombinedBucket): CombinedBucket {
   return { brand: b.brand, channel: b.channel, bucketStart: b.bucketStart, bucketSecs: b.bucketSecs, inbound: b.inbound, upset: b.upset, partials: b.partials };
 }
 
+/**
+ * Turns running totals into increments for a consumer that adds counts (the spike detector's
+ * `observeBucket`): the first total of a bucket is its increment, later ones add what grew. After a
+ * combiner rebalance the totals of a bucket are sent again from scratch and climb back to where
+ * they were; nothing is added until they pass it, so nothing is counted twice.
+ *
+ * @example
+ * const deltas = new TotalsToIncrements();
+ * combiner options: onCombined: (b) => { const d = deltas.next(b); if (d) detector.observeBucket(d); }
+ */
+export class TotalsToIncrements {
+  private readonly seen = new Map<string, { inbound: number; upset: number }>();
+
+  next(b: CombinedBucket): { brand: string; channel: string; bucketStart: number; inbound: number; upset: number } | undefined {
+    const k = `${aggregateKey(b.brand, b.channel)}|${b.bucketStart}`;
+    const last = this.seen.get(k) ?? { inbound: 0, upset: 0 };
+    const inbound = Math.max(0, b.inbound - last.inbound);
+    const upset = Math.max(0, b.upset - last.upset);
+    this.seen.set(k, { inbound: Math.max(last.inbound, b.inbound), upset: Math.max(last.upset, b.upset) });
+    return inbound > 0 || upset > 0 ? { brand: b.brand, channel: b.channel, bucketStart: b.bucketStart, inbound, upset } : undefined;
+  }
+
+  /** Forgets buckets that start before `before` (epoch ms). */
+  prune(before: number): void {
+    for (const k of this.seen.keys()) if (Number(k.slice(k.lastIndexOf('|') + 1)) < before) this.seen.delete(k);
+  }
+}
+
 export interface AggregateCombinerOptions {
   kafka: Kafka;
   groupId: string;

@@ -25,7 +25,6 @@ import { Partitioners } from 'kafkajs';
 import type { RawRecord } from '../../contract/records.js';
 import { ADAPTERS, type AdapterOptions } from '../../normalize/adapters/index.js';
 import { adapterOptionsFromConfig } from '../../normalize/adapters/options.js';
-import type { Database } from '../../store/database.js';
 import type { Source, SourceBatch, SourceDeps, SourceProgress } from '../source.js';
 import { AggregateCombiner, instanceId, partialMessage, type CombinedBucket } from './aggregates.js';
 import { createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
@@ -143,11 +142,6 @@ export class KafkaSource implements Source {
     this.stats = deps.stats;
     for (const [k, v] of await this.state.offsets(this.cfg.group_id)) this.resumeAt.set(k, v);
     if (this.cfg.scale_out.enabled) await this.state.prunePartials(7);
-  }
-
-  /** For tests and embedding: attach by database alone. */
-  async attachDatabase(db: Database): Promise<void> {
-    await this.attach({ db });
   }
 
   private get scaleOut(): boolean {
