@@ -109,9 +109,11 @@ describe('the live page', () => {
     expect(await page.locator('#panel-volume svg path.background').count()).toBe(1);
     expect(await page.locator('#panel-volume svg .band-period').count()).toBeGreaterThan(0);
 
-    // Open silences, longest first; the scripted unanswered chat is among the waits of the story.
+    // Open silences, longest first; the headline count is the view's.
     const waits = await page.locator('#panel-silences tbody tr').count();
     expect(waits).toBeGreaterThan(0);
+    const [open] = await built.db.query<{ n: bigint }>("SELECT count(*) AS n FROM silence_gaps WHERE brand = 'aurora-air' AND open");
+    expect(await text('[data-kpi="silences"] .value')).toBe(Number(open!.n).toLocaleString('en-US'));
     // Triage: all four severities, with the bleeding-first score.
     expect(await page.locator('#panel-triage table.triage tbody tr').count()).toBe(4);
     expect(await text('#panel-triage')).toMatch(/Bleeding-first score \d/);
@@ -156,6 +158,7 @@ describe('the live page', () => {
     await item.waitFor({ timeout: 1000 });
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(1000);
+    process.stdout.write(`new event on the page ${elapsed} ms after the batch started\n`);
     expect(await text('#totals')).not.toBe(totalsBefore);
 
     expect(await item.locator('.text').textContent()).toBe(hostileText);

@@ -99,6 +99,7 @@ describe('crisiscx report', () => {
     expect(await count('#panel-volume svg path.series')).toBe(4);
     expect(await count('#panel-brand-silence tbody tr')).toBeGreaterThan(0);
     expect(await count('#panel-silences tbody tr')).toBeGreaterThan(0);
+    expect(await count('#panel-silence-gaps tbody tr')).toBe(10);
     expect(await count('#panel-triage table.triage tbody tr')).toBe(4);
     expect(await count('#panel-waits tbody tr')).toBe(10);
     expect(await count('#panel-promises table.broken tbody tr')).toBeGreaterThan(0);
@@ -119,6 +120,11 @@ describe('crisiscx report', () => {
       expect(cells[7]).toBe(Number(crit!.breaches).toLocaleString('en-US'));
       const [silent] = await database.query<{ n: bigint }>("SELECT count(*) AS n FROM silent_sufferers WHERE brand = 'aurora-air'");
       expect(await text('[data-kpi="sufferers"] .value')).toBe(String(Number(silent!.n)));
+      const [gaps] = await database.query<{ n: bigint; b: bigint }>(
+        `SELECT count(*) AS n, count(*) FILTER (WHERE breached) AS b FROM silence_gaps WHERE brand = 'aurora-air' AND started_at >= '${new Date(period!.started_at.getTime() - 40 * 60_000).toISOString()}' AND started_at <= '${new Date(period!.ended_at.getTime() + 40 * 60_000).toISOString()}'`,
+      );
+      expect(Number(gaps!.b)).toBeGreaterThan(0);
+      expect(await text('#panel-silence-gaps .note')).toMatch(new RegExp(`^[\\d,]+ times a customer waited for a reply; [\\d,]+ past the limit`));
       const [best] = await database.query<{ channel: string }>(`SELECT channel FROM channel_guidance WHERE period_id = '${PERIOD}' AND speed_rank = 1`);
       expect(await text('#panel-guidance')).toContain(`Point customers to ${best!.channel}`);
     } finally {

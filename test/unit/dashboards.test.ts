@@ -70,7 +70,7 @@ describe('generated dashboards', () => {
   });
 
   it('query only metrics of the catalogue in PromQL', () => {
-    const known = new Set(Object.values(METRIC_CATALOGUE).map((m) => m.name));
+    const known = new Set<string>(Object.values(METRIC_CATALOGUE).map((m) => m.name));
     const pipeline = dashboards.find((d) => d.json.uid === 'crisiscx-pipeline')!.json;
     const exprs = panels(pipeline).flatMap((p) => p.targets!.map((t) => t.expr!));
     expect(exprs.length).toBeGreaterThan(10);

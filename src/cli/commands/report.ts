@@ -103,7 +103,8 @@ export function register(program: Command): void {
           }
           let data;
           try {
-            data = await loadReport(reader, parseRange(params), { database: db, brandSilenceThresholdSecs: threshold });
+            const range = parseRange(params);
+            data = await reader.consistent((r) => loadReport(r, range, { database: db, brandSilenceThresholdSecs: threshold }));
           } catch (err) {
             if (err instanceof RangeRequestError) throw new ReportUsageError(err.message.replace(/^period=/, '--period ').replace(/\b(from|to)=/g, '--$1 '));
             throw err;

@@ -23,7 +23,8 @@ export function canonicalKind(kind: string): string {
 function sinceOf(d: Detection): number {
   const v = d.values ?? {};
   if (typeof v.since_ms === 'number') return v.since_ms;
-  const secs = v.wait_secs ?? v.silent_secs ?? v.waiting_secs;
+  // gap_secs is wall time; wait_secs may count business hours only.
+  const secs = v.gap_secs ?? v.silent_secs ?? v.wait_secs ?? v.waiting_secs;
   return typeof secs === 'number' ? d.at - secs * 1000 : d.at;
 }
 

@@ -45,8 +45,12 @@ interface Group {
   running: boolean;
   timer: NodeJS.Timeout | undefined;
   lastAt: number;
+  /** When a snapshot was last sent (a stale one is still sent if the page would otherwise wait longer than STALE_MAX_MS). */
+  lastSentAt: number;
   last: Snapshot | undefined;
 }
+
+const STALE_MAX_MS = 2000;
 
 const MAX_TEXT = 500;
 
@@ -63,6 +67,8 @@ export class LiveHub {
   private live = false;
   private newestTs: number | null = null;
   private reader: Promise<ViewReader> | undefined;
+  /** Committed batches published so far: tells a snapshot computed across a commit from a fresh one. */
+  private seq = 0;
   private clockTimer: NodeJS.Timeout | undefined;
   private lastTick: { wall: number; now: number; rate: number } | undefined;
   private closed = false;
@@ -104,12 +110,14 @@ export class LiveHub {
   /** The snapshot for one brand × range (the JSON route and the first SSE message use it). */
   async snapshot(req: RangeRequest): Promise<Snapshot> {
     const reader = await this.getReader();
-    return loadSnapshot(reader, req, {
-      active: this.active,
-      live: this.live,
-      ...(this.live && this.clock ? { now: this.clock.now() } : {}),
-      brandSilenceThresholdSecs: this.options.brandSilenceThresholdSecs,
-    });
+    return reader.consistent((r) =>
+      loadSnapshot(r, req, {
+        active: this.active,
+        live: this.live,
+        ...(this.live && this.clock ? { now: this.clock.now() } : {}),
+        brandSilenceThresholdSecs: this.options.brandSilenceThresholdSecs,
+      }),
+    );
   }
 
   /** Attaches a browser: SSE headers, the first snapshot, then updates until it goes away. */
@@ -120,7 +128,7 @@ export class LiveHub {
     const key = first.range.query;
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, req: { ...req, brand: first.brand ?? undefined }, clients: new Set(), dirty: false, running: false, timer: undefined, lastAt: Date.now(), last: first };
+      group = { key, req: { ...req, brand: first.brand ?? undefined }, clients: new Set(), dirty: false, running: false, timer: undefined, lastAt: Date.now(), lastSentAt: Date.now(), last: first };
       this.groups.set(key, group);
     }
     const client: Client = { res, group };
@@ -147,6 +155,7 @@ export class LiveHub {
 
   /** Called after every committed batch or tick (the live stage's afterCommit). */
   publish(info: CommitInfo): void {
+    this.seq++;
     this.active.apply(info.detections);
     for (const e of info.events) if (this.newestTs === null || e.event.ts > this.newestTs) this.newestTs = e.event.ts;
     if (this.groups.size === 0) return;
@@ -203,10 +212,17 @@ export class LiveHub {
     if (this.closed || g.clients.size === 0) return;
     g.dirty = false;
     g.running = true;
+    const seq = this.seq;
     try {
       const snap = await this.snapshot(g.req);
       g.last = snap;
-      for (const c of g.clients) sse(c.res, 'snapshot', snap);
+      // A batch committed while this was computed, and the pages already show its summary: this
+      // snapshot would step them back. The next one follows at once; under a steady stream of
+      // batches a slightly stale one still goes out every STALE_MAX_MS.
+      if (this.seq === seq || Date.now() - g.lastSentAt >= STALE_MAX_MS) {
+        g.lastSentAt = Date.now();
+        for (const c of g.clients) sse(c.res, 'snapshot', snap);
+      }
     } catch (err) {
       const message = (err as Error).message;
       this.options.log?.(`crisiscx: live page refresh failed: ${message}`);

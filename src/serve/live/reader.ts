@@ -43,6 +43,8 @@ function plain(v: unknown): PlainValue {
 
 export class ViewReader {
   private views: Set<string> | undefined;
+  /** consistent() calls run one at a time: they share the connection's transaction. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly connection: DuckDBConnection) {}
 
@@ -65,6 +67,24 @@ export class ViewReader {
 
   async one<T extends PlainRow = PlainRow>(sql: string, params?: Record<string, DuckDBValue>): Promise<T | undefined> {
     return (await this.rows<T>(sql, params))[0];
+  }
+
+  /**
+   * Runs `fn` in one read-only transaction: every query in it sees the same committed data, so a
+   * page never shows a count from before a batch next to a list from after it.
+   */
+  consistent<T>(fn: (reader: ViewReader) => Promise<T>): Promise<T> {
+    const run = async () => {
+      await this.connection.run('BEGIN TRANSACTION READ ONLY');
+      try {
+        return await fn(this);
+      } finally {
+        await this.connection.run('COMMIT').catch(() => this.connection.run('ROLLBACK').catch(() => undefined));
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Whether a view or table exists (views land as the detectors do; panels without theirs say so). */

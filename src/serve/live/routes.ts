@@ -75,7 +75,7 @@ export function liveRoutes(hub: LiveHub, options: LiveRoutesOptions = {}): Recor
       const reader = await ViewReader.open(db);
       try {
         const data = await orBadRequest(() =>
-          loadReport(reader, r, { database: options.database ?? db.path, brandSilenceThresholdSecs: options.brandSilenceThresholdSecs }),
+          reader.consistent((x) => loadReport(x, r, { database: options.database ?? db.path, brandSilenceThresholdSecs: options.brandSilenceThresholdSecs })),
         );
         const name = `crisiscx-report-${(data.snapshot.brand ?? 'none').replace(/[^A-Za-z0-9_-]+/g, '_')}-${new Date(data.from ?? data.generatedAt).toISOString().slice(0, 16).replace(/[:]/g, '')}.html`;
         sendPage(res, renderReport(data), url.searchParams.get('download') === '1' ? { 'content-disposition': `attachment; filename="${name}"` } : {});

@@ -145,7 +145,7 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
     volume: { channels: [], series: {}, bucket_secs: 60 },
     spikes: [],
     silences: [],
-    silences_note: null,
+    silence_counts: { open: 0, past_limit: 0 },
     brand_silence: null,
     triage: [],
     waiting: [],
@@ -185,7 +185,7 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
     )
   ).map((r) => ({ spike_id: String(r.spike_id), channel: strOrNull(r.channel), started_at: num(r.started_at), peak_at: numOrNull(r.peak_at), ended_at: numOrNull(r.ended_at) }));
 
-  const { silences, note } = await loadSilences(reader, brand, p, now, live, options.active, limit * 2);
+  const { silences, counts: silenceCounts } = await loadSilences(reader, brand, p, live, options.active, limit * 2);
   const brandSilence = await loadBrandSilence(reader, brand, t, focus, now, options);
 
   // Triage: the scorecard of the focus period (or of the time outside any period).
@@ -312,7 +312,7 @@ export async function loadSnapshot(reader: ViewReader, req: RangeRequest, option
     volume: { channels, series, bucket_secs: bucketSecs },
     spikes,
     silences,
-    silences_note: note,
+    silence_counts: silenceCounts,
     brand_silence: brandSilence,
     triage,
     waiting,
@@ -337,89 +337,62 @@ export function messageRow(r: PlainRow): MessageRow {
 }
 
 /**
- * Open customer silences: the detector's view when the database has it, else conversations still
- * waiting for their first public reply (view triage_outcomes); plus what the detector reported
- * live since the last batch.
+ * Open customer silences from view silence_gaps (longest first, with how many are open and past
+ * their limit), merged with what the silence detector reported live since the last batch.
  */
 async function loadSilences(
   reader: ViewReader,
   brand: string,
   p: { brand: string; f: number; t: number },
-  now: number | null,
   live: boolean,
   active: ActiveDetections | undefined,
   limit: number,
-): Promise<{ silences: SilenceRow[]; note: string | null }> {
+): Promise<{ silences: SilenceRow[]; counts: { open: number; past_limit: number } }> {
   const out = new Map<string, SilenceRow>();
-  let note: string | null = null;
-  if (await reader.has('silence_gaps')) {
-    const cols = new Set(await reader.columns('silence_gaps'));
-    const openCond = cols.has('open') ? 'open' : cols.has('ended_at') ? 'ended_at IS NULL' : 'false';
-    const startCol = cols.has('started_at') ? 'started_at' : cols.has('since') ? 'since' : null;
-    if (startCol) {
-      const kindFilter = cols.has('kind') ? "AND kind IN ('customer', 'customer_silence', 'silence')" : '';
-      for (const r of await reader.rows(
-        `SELECT * FROM silence_gaps WHERE brand = $brand AND ${openCond} ${kindFilter} AND ${startCol} <= to_timestamp($t / 1000.0) ORDER BY ${startCol} LIMIT ${limit}`,
-        p,
-      )) {
-        const conv = strOrNull(r.conversation_id);
-        const key = `${brand}|${conv ?? String(r[startCol])}`;
-        out.set(key, {
-          key,
-          kind: 'customer_silence',
-          conversation_id: conv,
-          channel: strOrNull(r.channel),
-          severity: strOrNull(r.severity),
-          customer_id: strOrNull(r.customer_id),
-          since: num(r[startCol]),
-          state: strOrNull(r.state) ?? 'firing',
-          source: 'silence_gaps',
-        });
-      }
-    }
-  } else {
-    note = 'waiting for a first reply (view triage_outcomes); the silence detector adds follow-up waits';
-    for (const r of await reader.rows(
-      `SELECT conversation_id, channel, severity, customer_id, opened_at, target_secs FROM triage_outcomes
-       WHERE brand = $brand AND first_response_at IS NULL AND opened_at <= to_timestamp($t / 1000.0) ORDER BY opened_at LIMIT ${limit}`,
-      p,
-    )) {
-      const conv = String(r.conversation_id);
-      const key = `${brand}|${conv}`;
-      const waited = (now ?? 0) - num(r.opened_at);
-      out.set(key, {
-        key,
-        kind: 'customer_silence',
-        conversation_id: conv,
-        channel: strOrNull(r.channel),
-        severity: strOrNull(r.severity),
-        customer_id: strOrNull(r.customer_id),
-        since: num(r.opened_at),
-        state: r.target_secs !== null && waited > num(r.target_secs) * 1000 ? 'firing' : 'warning',
-        source: 'triage_outcomes',
-      });
-    }
+  const T = 'to_timestamp($t / 1000.0)';
+  const c = await reader.one(`SELECT count(*) AS open, count(*) FILTER (WHERE breached) AS past_limit FROM silence_gaps WHERE brand = $brand AND open AND started_at <= ${T}`, p);
+  for (const r of await reader.rows(
+    `SELECT conversation_id, channel, severity, customer_id, started_at, breached, paused FROM silence_gaps
+     WHERE brand = $brand AND open AND started_at <= ${T} ORDER BY started_at, conversation_id LIMIT ${limit}`,
+    p,
+  )) {
+    const conv = String(r.conversation_id);
+    const key = `${brand}|${conv}`;
+    out.set(key, {
+      key,
+      kind: 'customer_silence',
+      conversation_id: conv,
+      channel: strOrNull(r.channel),
+      severity: strOrNull(r.severity),
+      customer_id: strOrNull(r.customer_id),
+      since: num(r.started_at),
+      // breached: waited past the limit of its channel and severity (business hours and pauses as the view counts them).
+      state: r.breached === true ? 'firing' : r.paused === true ? 'paused' : 'waiting',
+      source: 'silence_gaps',
+    });
   }
   if (live && active) {
-    for (const c of active.list('customer_silence', brand)) {
-      const conv = c.labels.conversation_id ?? c.labels.conversation ?? (c.key.startsWith(`${brand}|`) ? c.key.slice(brand.length + 1) : c.key);
+    for (const d of active.list('customer_silence', brand)) {
+      const conv = d.labels.conversation_id ?? d.labels.conversation ?? (d.key.startsWith(`${brand}|`) ? d.key.slice(brand.length + 1) : d.key);
       const key = `${brand}|${conv}`;
       const prev = out.get(key);
       out.set(key, {
         key,
         kind: 'customer_silence',
         conversation_id: conv,
-        channel: c.labels.channel ?? prev?.channel ?? null,
-        severity: c.labels.severity ?? prev?.severity ?? c.severity,
-        customer_id: c.labels.customer_id ?? c.labels.customer ?? prev?.customer_id ?? null,
-        since: Math.min(c.since, prev?.since ?? c.since),
-        state: c.state,
+        channel: d.labels.channel ?? prev?.channel ?? null,
+        severity: d.labels.severity ?? prev?.severity ?? null,
+        customer_id: d.labels.customer_id ?? d.labels.customer ?? prev?.customer_id ?? null,
+        since: Math.min(d.since, prev?.since ?? d.since),
+        state: d.state,
         source: prev ? prev.source : 'detections',
       });
     }
   }
-  // Longest waits first.
-  return { silences: [...out.values()].sort((a, b) => a.since - b.since).slice(0, limit), note };
+  return {
+    silences: [...out.values()].sort((a, b) => a.since - b.since).slice(0, limit),
+    counts: { open: Math.max(num(c?.open), out.size), past_limit: num(c?.past_limit) },
+  };
 }
 
 /** Time since the brand's last public update (broadcasts), and whether the detector has it firing. */

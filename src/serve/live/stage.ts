@@ -11,6 +11,7 @@ import type { Clock } from '../../contract/clock.js';
 import type { PipelineConfig } from '../../config/pipeline.js';
 import type { CommitInfo, Stage } from '../../pipeline/stage.js';
 import type { Database } from '../../store/database.js';
+import { PipelineMetrics } from '../../telemetry/metrics.js';
 import { liveHubFor, type LiveHub } from './hub.js';
 
 export interface LiveStageDeps {
@@ -45,5 +46,6 @@ export function createLiveStage(deps: LiveStageDeps): LiveStage | undefined {
   hub.attachPipeline({ clock: deps.clock, live: deps.live });
   const threshold = brandSilenceThreshold(deps.config);
   if (threshold !== undefined) hub.configure({ brandSilenceThresholdSecs: threshold });
+  if (deps.config.telemetry.enabled) PipelineMetrics.fromGlobal().observableGauge('live_clients').addCallback((r) => r.observe(hub.clients));
   return new LiveStage(hub);
 }

@@ -33,6 +33,18 @@ export interface WaitRow {
   inversions: number;
 }
 
+export interface SilenceGapRow {
+  conversation_id: string;
+  channel: string | null;
+  severity: string | null;
+  started_at: number;
+  ended_at: number | null;
+  ended_by: string | null;
+  waited_seconds: number;
+  threshold_secs: number | null;
+  breached: boolean;
+}
+
 export interface ChannelPromises {
   channel: string;
   made: number;
@@ -51,6 +63,9 @@ export interface ReportData {
   timeline: TimelineItem[];
   publicGaps: PublicGap[];
   longestWaits: WaitRow[];
+  /** Customer silences that started in the range, longest first (view silence_gaps). */
+  silenceGaps: SilenceGapRow[];
+  silenceSummary: { gaps: number; breached: number; open: number } | null;
   promisesByChannel: ChannelPromises[];
   guidance: GuidanceRow[];
   generatedAt: number;
@@ -78,6 +93,8 @@ export async function loadReport(reader: ViewReader, req: RangeRequest, options:
     timeline: [],
     publicGaps: [],
     longestWaits: [],
+    silenceGaps: [],
+    silenceSummary: null,
     promisesByChannel: [],
     guidance: [],
     generatedAt: Date.now(),
@@ -161,6 +178,31 @@ export async function loadReport(reader: ViewReader, req: RangeRequest, options:
     inversions: n(r.inversions),
   }));
 
+  const silenceGaps: SilenceGapRow[] = (
+    await reader.rows(
+      `SELECT conversation_id, channel, severity, started_at, ended_at, ended_by, waited_seconds, threshold_secs, breached
+       FROM silence_gaps WHERE brand = $brand AND started_at >= ${F} AND started_at <= ${T}
+       ORDER BY waited_seconds DESC, started_at LIMIT 10`,
+      p,
+    )
+  ).map((r) => ({
+    conversation_id: String(r.conversation_id),
+    channel: s(r.channel),
+    severity: s(r.severity),
+    started_at: n(r.started_at),
+    ended_at: nn(r.ended_at),
+    ended_by: s(r.ended_by),
+    waited_seconds: n(r.waited_seconds),
+    threshold_secs: nn(r.threshold_secs),
+    breached: r.breached === true,
+  }));
+  const gs = await reader.one(
+    `SELECT count(*) AS gaps, count(*) FILTER (WHERE breached) AS breached, count(*) FILTER (WHERE open) AS open
+     FROM silence_gaps WHERE brand = $brand AND started_at >= ${F} AND started_at <= ${T}`,
+    p,
+  );
+  const silenceSummary = gs ? { gaps: n(gs.gaps), breached: n(gs.breached), open: n(gs.open) } : null;
+
   const promisesByChannel: ChannelPromises[] = (
     await reader.rows(
       `SELECT coalesce(channel, '(unknown)') AS channel, count(*) AS made,
@@ -186,5 +228,5 @@ export async function loadReport(reader: ViewReader, req: RangeRequest, options:
       }))
     : [];
 
-  return { ...base, timeline, publicGaps: gaps.slice(0, 10), longestWaits, promisesByChannel, guidance };
+  return { ...base, timeline, publicGaps: gaps.slice(0, 10), longestWaits, silenceGaps, silenceSummary, promisesByChannel, guidance };
 }

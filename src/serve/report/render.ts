@@ -73,6 +73,28 @@ function publicSilenceSection(d: ReportData): VNode {
   );
 }
 
+function silenceGapsSection(d: ReportData): VNode {
+  const sum = d.silenceSummary;
+  const rows = d.silenceGaps.map((g) => [
+    h('span', { class: 'mono' }, g.conversation_id),
+    g.channel ?? '–',
+    g.severity ?? '–',
+    formatDayTime(g.started_at),
+    h('span', { class: g.breached ? 'bad' : '' }, formatShortDuration(g.waited_seconds)),
+    formatShortDuration(g.threshold_secs),
+    g.ended_at === null ? 'still waiting' : `${g.ended_by === 'solved' ? 'solved' : 'replied'} ${formatDayTime(g.ended_at)}`,
+  ]);
+  return panel(
+    'silence-gaps',
+    'Customer silences — longest waits that started in this range',
+    'view silence_gaps',
+    sum && sum.gaps > 0
+      ? h('p', { class: 'note' }, `${formatNumber(sum.gaps)} times a customer waited for a reply; ${formatNumber(sum.breached)} past the limit of their channel and severity; ${formatNumber(sum.open)} still waiting.`)
+      : null,
+    rows.length ? table(['Conversation', 'Channel', 'Severity', 'Started', 'Waited', 'Limit', 'Ended'], rows, [4, 5]) : h('p', { class: 'empty' }, 'No customer waited for a reply in this range.'),
+  );
+}
+
 function waitsSection(d: ReportData): VNode {
   const rows = d.longestWaits.map((w) => [
     h('span', { class: 'mono' }, w.conversation_id),
@@ -174,6 +196,7 @@ export function renderReport(d: ReportData): string {
     h('section', null, timelineSection(d)),
     h('section', null, volumePanel(s, now, { width: 1000, height: 280 })),
     h('section', null, publicSilenceSection(d)),
+    h('section', null, silenceGapsSection(d)),
     h('section', null, silencesPanel(s, now, 10)),
     h('section', null, triagePanel(s, now)),
     h('section', null, waitsSection(d)),

@@ -83,10 +83,10 @@ export function kpiPanel(s: Snapshot, now: number | null, options: KpiOptions = 
   cards.push(
     h(
       'div',
-      { class: `kpi${s.silences.some((x) => x.state === 'firing') ? ' warn' : ''}`, 'data-kpi': 'silences' },
+      { class: `kpi${s.silence_counts.past_limit > 0 || s.silences.some((x) => x.state === 'firing') ? ' warn' : ''}`, 'data-kpi': 'silences' },
       h('div', { class: 'label' }, 'Open silences'),
-      h('div', { class: 'value' }, String(s.silences.length)),
-      h('div', { class: 'sub' }, oldest ? ['longest ', since(oldest.since, now), ` (${oldest.channel ?? 'unknown channel'})`] : 'nobody waiting'),
+      h('div', { class: 'value' }, formatNumber(s.silence_counts.open)),
+      h('div', { class: 'sub' }, oldest ? [`${formatNumber(s.silence_counts.past_limit)} past their limit; longest `, since(oldest.since, now), ` (${oldest.channel ?? 'unknown channel'})`] : 'nobody waiting'),
     ),
   );
   const b = s.brand_silence;
@@ -241,21 +241,22 @@ export function volumePanel(s: Snapshot, now: number | null, options: { width?: 
 // Silences
 
 export function silencesPanel(s: Snapshot, now: number | null, max = Infinity): VNode {
-  const rows = s.silences.slice(0, max).map((x) => [
+  const shown = s.silences.slice(0, max);
+  const rows = shown.map((x) => [
     since(x.since, now),
     chip(x.channel),
     x.severity ? badge(x.severity, x.severity) : '–',
     h('span', { class: 'mono' }, x.conversation_id ?? '–'),
     x.customer_id ?? '–',
-    badge(x.state === 'firing' ? 'past threshold' : 'waiting', x.state),
+    badge(x.state === 'firing' ? 'past limit' : x.state === 'warning' ? 'near limit' : x.state === 'paused' ? 'paused' : 'waiting', x.state),
   ]);
+  const more = s.silence_counts.open - shown.length;
   return panel(
     'silences',
     'Open silences — longest waits first',
-    s.silences[0]?.source === 'silence_gaps' || !s.silences_note ? 'view silence_gaps + live detections' : 'view triage_outcomes + live detections',
+    'view silence_gaps + live detections',
     rows.length ? table(['Waiting', 'Channel', 'Severity', 'Conversation', 'Customer', 'State'], rows, { class: 'silences' }) : empty('Nobody is waiting for an answer.'),
-    s.silences.length > max ? h('p', { class: 'note' }, `… and ${s.silences.length - max} more.`) : null,
-    s.silences_note ? h('p', { class: 'note' }, s.silences_note) : null,
+    more > 0 ? h('p', { class: 'note' }, `… and ${formatNumber(more)} more open (${formatNumber(s.silence_counts.past_limit)} past their limit in all): SELECT * FROM silence_gaps WHERE open.`) : null,
   );
 }
 

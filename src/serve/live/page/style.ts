@@ -33,6 +33,8 @@ th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge-normal{background:#e0e7ff;color:#3730a3}
 .badge-low,.badge-info{background:#f3f4f6;color:#4b5563}
 .badge-upset{background:#fce7f3;color:#9d174d}
+.badge-waiting{background:#fef3c7;color:#92400e}
+.badge-paused{background:#f3f4f6;color:#6b7280}
 .chip{white-space:nowrap}
 .swatch{display:inline-block;vertical-align:-1px;margin-right:4px}
 .tick{font-variant-numeric:tabular-nums;white-space:nowrap}

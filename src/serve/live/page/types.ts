@@ -59,7 +59,7 @@ export interface SilenceRow {
   customer_id: string | null;
   /** When the wait started, epoch ms: the page ticks `now - since`. */
   since: number;
-  /** warning (approaching the threshold) or firing (past it). */
+  /** `waiting`, `warning` (near the limit, live), `firing` (past the limit) or `paused` (waiting on the customer). */
   state: string;
   /** Where the row came from: a view name or `detections` (live). */
   source: string;
@@ -187,8 +187,9 @@ export interface Snapshot {
   /** Inbound and upset messages per channel and bucket (bucket_secs: 60, 300 or 3600 by range length). */
   volume: { channels: string[]; series: Record<string, VolumePoint[]>; bucket_secs: number };
   spikes: SpikeRow[];
+  /** The longest open waits (at most a few dozen); silence_counts has how many there are. */
   silences: SilenceRow[];
-  silences_note: string | null;
+  silence_counts: { open: number; past_limit: number };
   brand_silence: BrandSilenceRow | null;
   triage: TriageRow[];
   waiting: WaitingRow[];
