@@ -58,17 +58,25 @@ function parseThreshold(v: string): number {
   return n;
 }
 
+/** The input file cannot be read at all (missing, a directory, no permission): the one failure that stops the command. */
+export class InputUnreadableError extends Error {
+  readonly retriable = false;
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super(`cannot read ${file}: ${reason}; give an NDJSON file, or "-" for standard input`, options);
+    this.name = 'InputUnreadableError';
+  }
+}
+
 function openInput(file: string | undefined): { input: Readable; name: string; total?: number } {
   if (file === undefined || file === '-') return { input: process.stdin, name: 'stdin' };
-  let size: number;
+  let st;
   try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new Error('it is a directory');
-    size = st.size;
+    st = statSync(file);
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    throw new InputUnreadableError(file, (err as Error).message, { cause: err });
   }
-  return { input: createReadStream(file), name: file, total: size };
+  if (st.isDirectory()) throw new InputUnreadableError(file, 'it is a directory');
+  return { input: createReadStream(file), name: file, total: st.size };
 }
 
 /** One result line for one input line. */

@@ -164,6 +164,13 @@ function termsOf(src: LexiconSource, cat: Category): string[] {
   return (src[LIST[cat]] as string[] | undefined) ?? [];
 }
 
+/**
+ * Compiles a language's word lists for matching (once per language; the scorer caches it).
+ *
+ * @example
+ * const lex = compileLexicon(eng);
+ * lex.match(lex.normalize('Still waiting!')).matches.map((m) => m.p.text); // ['still waiting']
+ */
 export function compileLexicon(src: LexiconSource): CompiledLexicon {
   return src.matching === 'token' ? new TokenLexicon(src) : new SubstringLexicon(src);
 }
