@@ -95,8 +95,11 @@ type Row = Record<string, unknown>;
 const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : v instanceof Date ? v.getTime() : Date.parse(String(v)));
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
-/** Rebuilds the tracker from the stored data: who waits, who was answered lately, each brand's crisis state. */
-export async function restoreSilence(db: Database, tracker: SilenceTracker, now: number | undefined): Promise<void> {
+/**
+ * Rebuilds the tracker from the stored data: who waits, who was answered lately, each brand's crisis
+ * state. `reportOpen` (live runs): conditions still open are reported again for the alert engine.
+ */
+export async function restoreSilence(db: Database, tracker: SilenceTracker, now: number | undefined, reportOpen = false): Promise<void> {
   const asOfRow = await db.query<{ as_of: Date | null }>('SELECT max(ts) AS as_of FROM events');
   const asOf = ms(asOfRow[0]?.as_of);
   if (asOf === undefined) return;
@@ -143,7 +146,7 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
     waited: Number(r.waited_seconds) * 1000,
   }));
   for (const g of gaps) g.pausedMs = Math.max(0, tracker.clockMsFor(g.channel, g.startedAt, asOf) - g.waited);
-  tracker.restore(gaps, conversations, at);
+  tracker.restore(gaps, conversations, at, reportOpen);
 
   const brands = new Map<string, { last?: number; incidents: [string, number][]; spikes: [string, number, number][] }>();
   const brand = (b: string) => {
@@ -163,7 +166,7 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
   for (const r of await db.query<Row>('SELECT brand, channel, started_at, detected_at FROM spikes WHERE open')) {
     brand(String(r.brand)).spikes.push([`${String(r.brand)}|${String(r.channel)}`, ms(r.started_at)!, ms(r.detected_at)!]);
   }
-  for (const [b, s] of brands) tracker.restoreBrand(b, s.last, s.incidents, s.spikes);
+  for (const [b, s] of brands) tracker.restoreBrand(b, s.last, s.incidents, s.spikes, reportOpen);
 }
 
 /** Stage factory (pipeline/stages.ts): writes the rules the view shares, then restores and returns the stage. */
@@ -172,6 +175,6 @@ export async function createSilenceStage(deps: SilenceStageDeps): Promise<Stage 
   if (deps.db) await applySilenceSettings(deps.db, cfg);
   if (!cfg.customer.enabled && !cfg.brand.enabled) return undefined;
   const tracker = new SilenceTracker(cfg);
-  if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined);
+  if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined, deps.live);
   return new SilenceStage(tracker, deps.live);
 }

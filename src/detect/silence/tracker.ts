@@ -590,10 +590,12 @@ export class SilenceTracker {
 
   /**
    * After a restart: open gaps (from view silence_gaps) and recently answered or solved
-   * conversations (so a late "thanks" still opens nothing). Warnings and breaches already passed at
-   * `now` count as sent: the alert engine keeps its own firing alerts across restarts.
+   * conversations (so a late "thanks" still opens nothing). Marks already passed at `now` are not
+   * passed again; with `reportOpen` (live runs) each waiting customer past a mark is reported once
+   * more at that mark's time, which is how the alert engine takes back its firing alerts without
+   * paging again.
    */
-  restore(gaps: RestoredGap[], conversations: RestoredConversation[], now: number): void {
+  restore(gaps: RestoredGap[], conversations: RestoredConversation[], now: number, reportOpen = false): void {
     if (now > this.now) this.now = now;
     for (const r of conversations) {
       const c = this.conv(r.brand, r.conversationId, r.at);
@@ -616,12 +618,16 @@ export class SilenceTracker {
       const ts = this.targets(c);
       const waited = this.waitedMs(c, now);
       c.stage = ts.filter((t) => t <= waited).length;
+      if (reportOpen && c.stage > 0) {
+        const at = this.reachesAt(c, ts[c.stage - 1]!);
+        this.out.push(this.customerDetection(c, c.stage === ts.length ? 'firing' : 'warning', Number.isFinite(at) ? Math.max(at, c.gapStart) : now, null));
+      }
       this.schedule(c);
     }
   }
 
-  /** Brand state after a restart: last broadcast, open incidents and spikes. */
-  restoreBrand(brand: string, lastBroadcast: number | undefined, incidents: [string, number][], spikes: [string, number, number][]): void {
+  /** Brand state after a restart: last broadcast, open incidents and spikes (reportOpen: as restore). */
+  restoreBrand(brand: string, lastBroadcast: number | undefined, incidents: [string, number][], spikes: [string, number, number][], reportOpen = false): void {
     const s = this.brand(brand);
     if (lastBroadcast !== undefined) s.lastBroadcast = lastBroadcast;
     for (const [id, at] of incidents) s.incidents.set(id, at);
@@ -635,6 +641,19 @@ export class SilenceTracker {
       s.firing = true;
       s.silentSince = Math.max(s.lastBroadcast, start);
       s.firedAt = s.silentSince + this.config.brand.threshold_secs * 1000;
+      if (reportOpen && this.config.brand.enabled) {
+        this.out.push({
+          kind: 'brand_silence',
+          key: brand,
+          brand,
+          state: 'firing',
+          at: s.firedAt,
+          severity: 'critical',
+          summary: `${brand} has posted no public update for ${fmtDur(this.now - s.silentSince)} during a crisis (still, after a restart)`,
+          labels: {},
+          values: { silent_secs: Math.round((this.now - s.silentSince) / 1000), threshold_secs: this.config.brand.threshold_secs },
+        });
+      }
     }
   }
 }

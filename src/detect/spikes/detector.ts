@@ -321,8 +321,9 @@ export class SpikeDetector {
    * judged up to `judgedUntil` (exclusive, epoch ms), then the spikes found are compared with
    * `stored` (the spikes view as the previous run left it) and only differences are reported.
    * Spikes whose end was known before `settledBefore` are taken as stored (history was cut there).
+   * `reportOpen` (live runs): spikes still open are reported firing again, for the alert engine.
    */
-  restore(history: BucketCounts[], stored: SpikeRecord[], judgedUntil: number, settledBefore = Number.NEGATIVE_INFINITY): void {
+  restore(history: BucketCounts[], stored: SpikeRecord[], judgedUntil: number, settledBefore = Number.NEGATIVE_INFINITY, reportOpen = false): void {
     for (const c of history) this.observeBucket(c);
     const untilBi = Math.floor(judgedUntil / this.bucketMs);
     const before = new Map(stored.map((r) => [r.spikeId, r]));
@@ -342,8 +343,14 @@ export class SpikeDetector {
       }
     }
     this.report(before, after, untilBi * this.bucketMs);
-    // A spike the previous run already reported as firing needs no new alert.
+    // A spike the previous run reported as firing and that still runs: reported again only where the
+    // alert engine takes back its alerts after a restart (live runs), so it is not paged twice.
     this.detections = this.detections.filter((d) => !(d.state === 'firing' && before.get(d.labels.spike_id ?? '')?.endedAt === null));
+    if (reportOpen) {
+      for (const a of after.values()) {
+        if (a.endedAt === null && before.get(a.spikeId)?.endedAt === null) this.detections.push(spikeDetection(a, 'firing'));
+      }
+    }
     this.prune();
   }
 }

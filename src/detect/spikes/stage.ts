@@ -99,7 +99,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN 
 const ms = (v: unknown): number | null => (v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Date.parse(String(v)));
 
 /** Relearns the stored history into the detector (see SpikeDetector.restore). */
-export async function restoreSpikes(db: Database, detector: SpikeDetector): Promise<void> {
+export async function restoreSpikes(db: Database, detector: SpikeDetector, reportOpen = false): Promise<void> {
   const cfg = detector.config;
   const bucketMs = cfg.bucket_secs * 1000;
   const bounds = await db.query<{ lo: Date | null; hi: Date | null }>("SELECT min(ts) AS lo, max(ts) AS hi FROM messages WHERE direction = 'inbound'");
@@ -148,7 +148,7 @@ export async function restoreSpikes(db: Database, detector: SpikeDetector): Prom
   // Judge as far as the previous run did: the last bucket with data, or further where its clock went.
   const judged = await db.query<{ u: Date | null }>('SELECT max(updated_at) AS u FROM spike_updates');
   const until = Math.max((Math.floor(hi / bucketMs) + 1) * bucketMs, ms(judged[0]?.u) ?? 0);
-  detector.restore(history, stored, until, settled);
+  detector.restore(history, stored, until, settled, reportOpen);
 }
 
 /** Stage factory (pipeline/stages.ts). */
@@ -160,7 +160,7 @@ export async function createSpikeStage(deps: SpikeStageDeps): Promise<Stage | un
   if (deps.db) {
     const r = await deps.db.query<{ s: bigint | null }>('SELECT max(seq) AS s FROM spike_updates');
     firstSeq = Number(r[0]?.s ?? 0) + 1;
-    await restoreSpikes(deps.db, detector);
+    await restoreSpikes(deps.db, detector, deps.live);
   }
   return new SpikeStage(detector, configHash(deps.config), firstSeq, deps.wall);
 }
