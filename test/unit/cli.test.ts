@@ -78,5 +78,5 @@ describe('crisiscx CLI', () => {
     }
     expect(await count(db, 'SELECT count(*) AS n FROM dead_letters')).toBe(s.garbage);
     expect(await count(db, "SELECT count(DISTINCT customer_id) AS n FROM impacts")).toBe(s.impactedCustomers);
-  });
+  }, 180_000); // the whole story through every stage, in a child process
 });
