@@ -2,6 +2,7 @@
 import { adapters } from './adapters.js';
 import { detectors } from './detectors.js';
 import { fileIngest } from './file.js';
+import { kafkaIngest } from './kafka.js';
 import { upsetScorer } from './upset.js';
 
 export interface BenchResult {
@@ -19,4 +20,5 @@ export const SECTIONS: Record<string, Section> = {
   adapters,
   upset: upsetScorer,
   detectors,
+  kafka: kafkaIngest,
 };
