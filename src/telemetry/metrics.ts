@@ -69,7 +69,7 @@ export const METRIC_CATALOGUE = {
     name: 'crisiscx_open_silences',
     kind: 'gauge',
     labels: ['brand', 'kind'],
-    help: 'Silences open now (kind: customer_silence = a customer waiting past the threshold, brand_silence = a brand quiet in public).',
+    help: 'Silences past their limit now, as the silence detector reports them (kind: customer_silence = a customer waiting past the limit of the channel and severity, brand_silence = a brand quiet in public during a crisis).',
   },
   detections: {
     name: 'crisiscx_detections_total',

@@ -46,7 +46,8 @@ export class TelemetryStage implements Stage {
   ) {
     metrics.observableGauge('open_silences').addCallback((r) => {
       // Report zero for kinds with nothing open, so a resolved silence shows as 0, not as a gap.
-      const counts = this.active.counts(SILENCE_KINDS);
+      // Past the limit (firing), not the warnings before it.
+      const counts = this.active.counts(SILENCE_KINDS, 'firing');
       for (const brand of this.silenceBrands) {
         for (const kind of SILENCE_KINDS) r.observe(counts.find((c) => c.brand === brand && c.kind === kind)?.count ?? 0, { brand, kind });
       }

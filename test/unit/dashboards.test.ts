@@ -177,7 +177,9 @@ describe('provisioning', () => {
     expect(grafana.environment!.GF_INSTALL_PLUGINS).toContain(INFINITY_TYPE);
     // The pipeline compose runs is a valid config, serving the compose network with a token.
     const cmd = compose.services.crisiscx!.command!.join(' ');
-    const pipeline = /--pipeline (\S+)/.exec(cmd)![1]!;
+    // The default of ${CRISISCX_PIPELINE:-...} when it is a variable.
+    const arg = /--pipeline (\S+)/.exec(cmd)![1]!;
+    const pipeline = /^\$\{\w+:-([^}]+)\}$/.exec(arg)?.[1] ?? arg;
     const cfg = loadPipelineConfig(join(root, pipeline));
     expect(cfg.serve).toMatchObject({ host: '0.0.0.0', token_file: '/run/secrets/crisiscx_token' });
     expect(cfg.serve.allowed_hosts).toContain('crisiscx');

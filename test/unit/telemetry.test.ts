@@ -94,7 +94,7 @@ describe('metrics on /metrics', () => {
     expect(text).toMatch(/# HELP crisiscx_events_in_total Records read from the sources/);
   });
 
-  it('reports open silences per brand and kind, back to 0 when they resolve, and the consumer lag sources report', async () => {
+  it('reports silences past their limit per brand and kind, back to 0 when they resolve, and the consumer lag sources report', async () => {
     const telemetry = startTelemetry(TelemetryConfig.parse({}));
     cleanup.push(() => telemetry.shutdown());
     const stage = new TelemetryStage(telemetry.metrics, { now: () => T0 }, true);
@@ -109,7 +109,13 @@ describe('metrics on /metrics', () => {
       labels: { channel: 'chat' },
       values: { wait_secs: 600 },
     });
-    stage.afterCommit({ events: [], detections: [d('acme|c1', 'silence', 'firing'), d('acme|c2', 'customer_silence', 'firing'), d('acme', 'brand_silence', 'firing')], deadLetters: 0, duplicates: 0 });
+    // A warning (before the limit) is not a silence past its limit yet.
+    stage.afterCommit({
+      events: [],
+      detections: [d('acme|c1', 'silence', 'firing'), d('acme|c2', 'customer_silence', 'firing'), d('acme|c3', 'customer_silence', 'warning'), d('acme', 'brand_silence', 'firing')],
+      deadLetters: 0,
+      duplicates: 0,
+    });
     reportConsumerLag('crisiscx.events', 0, 42n);
     reportConsumerLag('crisiscx.events', 1, -3);
     cleanup.push(() => forgetConsumerLag('crisiscx.events'));

@@ -71,11 +71,12 @@ export class ActiveDetections {
     return out;
   }
 
-  /** Number of active conditions per brand and kind. */
-  counts(kinds?: readonly string[]): { brand: string; kind: string; count: number }[] {
+  /** Number of active conditions per brand and kind (only those in `state`, if given). */
+  counts(kinds?: readonly string[], state?: ActiveCondition['state']): { brand: string; kind: string; count: number }[] {
     const m = new Map<string, { brand: string; kind: string; count: number }>();
     for (const c of this.byKey.values()) {
       if (kinds && !kinds.includes(c.kind)) continue;
+      if (state && c.state !== state) continue;
       const k = `${c.brand}\0${c.kind}`;
       const e = m.get(k);
       if (e) e.count++;

@@ -381,7 +381,8 @@ async function loadSilences(
         kind: 'customer_silence',
         conversation_id: conv,
         channel: d.labels.channel ?? prev?.channel ?? null,
-        severity: d.labels.severity ?? prev?.severity ?? null,
+        // The detector says 'none' for a conversation without a ticket severity.
+        severity: (d.labels.severity !== 'none' ? d.labels.severity : undefined) ?? prev?.severity ?? null,
         customer_id: d.labels.customer_id ?? d.labels.customer ?? prev?.customer_id ?? null,
         since: Math.min(d.since, prev?.since ?? d.since),
         state: d.state,
