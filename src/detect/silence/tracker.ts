@@ -149,6 +149,8 @@ const fmtDur = (ms: number): string => {
   return m % 60 ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${h} h`;
 };
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+/** Returned when nothing happened (most calls): no allocation per event in replays. */
+const NONE = Object.freeze([]) as unknown as Detection[];
 
 export class SilenceTracker {
   private readonly convs = new Map<string, Conv>();
@@ -531,6 +533,7 @@ export class SilenceTracker {
 
   /** Detections made by events since the last call (resolutions), and by `advance`. */
   drain(): Detection[] {
+    if (this.out.length === 0) return NONE;
     const out = this.out;
     this.out = [];
     return out;
