@@ -1,22 +1,12 @@
 /**
- * The live page's building blocks: the served script is the bundle of the current sources, text
- * and attributes from data can never become markup, and the chart draws what the data says.
+ * The live page's building blocks: text and attributes from data can never become markup, and the
+ * chart draws what the data says. (The bundle's sync with these sources: test/unit/dashboards-live-page.test.ts.)
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pageBundleModule } from '../../../../scripts/build-page.js';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fillBuckets, volumeChart } from './chart.js';
 import { formatDuration, formatShortDuration } from './format.js';
 import { h, toHtml, UnsafeAttributeError } from './vnode.js';
-
-describe('page bundle', () => {
-  it('is the bundle of the current page sources (run npm run page after changing them)', async () => {
-    const committed = readFileSync(fileURLToPath(new URL('./bundle.generated.ts', import.meta.url)), 'utf8');
-    expect(committed, 'src/serve/live/page/bundle.generated.ts is out of date: run npm run page').toBe(await pageBundleModule());
-  }, 30_000);
-});
 
 describe('element trees from data', () => {
   it('render any text as text: no tag, attribute or entity survives', () => {
