@@ -528,6 +528,8 @@ export class SilenceTracker {
       this.lastForget = now;
       this.forget(now);
     }
+    // Marks are popped in due order, but a jump past several reports the last one: keep time order.
+    if (this.out.length > 1) this.out.sort((a, b) => a.at - b.at);
     return this.drain();
   }
 
