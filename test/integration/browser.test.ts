@@ -48,7 +48,8 @@ const requests: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/provision.sh as root (it installs the Debian package chromium)`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  const config = parsePipelineConfig({ name: 'browser-test', database: join(dir, 'live.duckdb'), serve: { enabled: true, port: 0 } });
+  // Alerts are stored (the page reads them) but sent nowhere: no sink.
+  const config = parsePipelineConfig({ name: 'browser-test', database: join(dir, 'live.duckdb'), serve: { enabled: true, port: 0 }, alerts: { sinks: [] } });
   // The crisis as it happened: replayed on event time (detectors and alerts at the story's times).
   const replay = await buildPipeline(config, { live: false });
   const rest = lines.filter((l) => l !== hostileLine);
@@ -187,6 +188,7 @@ describe('the live page', () => {
     const [from, to] = [p!.started_at.getTime(), p!.ended_at.getTime()];
     expect(await page.locator('#panel-volume .band-period .band-label').first().textContent()).toBe(`crisis ${formatClock(from)}–${formatClock(to)}`);
     expect(await text('#panel-triage .note')).toContain(`Crisis period ${formatDayTime(from)} – ${formatDayTime(to)}`);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the header is sticky: a scrolled page would show it mid-screenshot
     await page.screenshot({ path: join(ARTIFACTS, 'live-page-period.png'), fullPage: true });
   });
 
