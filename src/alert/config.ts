@@ -242,6 +242,11 @@ export const AlertsConfig = z
       .default([{ source_rules: ['brand_silence', 'spike'], target_rules: ['customer_silence', 'customer_silence_warning', 'promise'], equal: ['brand'] }])
       .describe('while a brand-level alert fires, per-conversation alerts of that brand are held back (stored, not sent)'),
     sinks: z.array(SinkConfig).default([{ type: 'stdout', format: 'text' }]).describe('where notifications go; [] for nowhere'),
+    replay_hold_secs: z
+      .number()
+      .min(0)
+      .default(300)
+      .describe('replays evaluate alerts this far behind the event-time watermark, so detections a detector decides late (a spike confirmed after its allowed lateness) still take their place in time'),
     restore_grace_secs: z
       .number()
       .min(0)

@@ -61,6 +61,8 @@ export class AlertStage implements Stage {
   private readonly consumed = new WeakMap<Detection[], number>();
   /** Notifications to send once the context they were made in has committed. */
   private readonly outbox = new WeakMap<Detection[], AlertNotification[]>();
+  /** Signals waiting for the engine to reach their time (replays trail the watermark). */
+  private buffer: Signal[] = [];
   private records: AlertRecord[] = [];
   private notifications: AlertNotification[] = [];
   private outcomes: { o: DeliveryOutcome; at: number }[] = [];
@@ -172,48 +174,63 @@ export class AlertStage implements Stage {
   }
 
   onEvents(_events: unknown, ctx: StageContext): void {
+    this.collect(ctx);
     // Live: what a reply resolved is evaluated at once; replays wait for the batch's watermark tick.
-    this.step(ctx, this.live ? this.clock.now() : undefined);
+    if (this.live) this.drain(this.clock.now());
+    this.emit(ctx);
   }
 
   async onTick(now: number, ctx: StageContext): Promise<void> {
-    this.step(ctx, now);
+    this.collect(ctx);
     await this.runChecks(now, ctx);
+    this.drain(this.live ? now : now - this.config.replay_hold_secs * 1000);
+    this.emit(ctx);
   }
 
   async onFlush(now: number, ctx: StageContext): Promise<void> {
-    await this.onTick(now, ctx);
+    this.collect(ctx);
+    await this.runChecks(now, ctx);
+    this.drain(now);
+    this.emit(ctx);
   }
 
-  private newSignals(ctx: StageContext): Signal[] {
+  /** Takes the detections of the context not read yet into the buffer. */
+  private collect(ctx: StageContext): void {
     const from = this.consumed.get(ctx.detections) ?? 0;
     const warnings = this.config.rules.customer_silence.warnings;
-    const out: Signal[] = [];
-    for (let i = from; i < ctx.detections.length; i++) out.push(...detectionSignals(ctx.detections[i]!, warnings));
+    const clockNow = this.live ? this.clock.now() : Number.POSITIVE_INFINITY;
+    for (let i = from; i < ctx.detections.length; i++) {
+      for (const s of detectionSignals(ctx.detections[i]!, warnings)) {
+        // Live: a detection dated after the clock (an event with a future timestamp) must not drag
+        // the engine's time ahead and fire every timer early: it counts as happening now.
+        if (s.at > clockNow) s.at = clockNow;
+        this.buffer.push(s);
+      }
+    }
     this.consumed.set(ctx.detections, ctx.detections.length);
-    return out;
   }
 
-  private step(ctx: StageContext, now: number | undefined): void {
-    const signals = this.newSignals(ctx);
-    if (this.live) {
-      // A detection dated after the live clock (an event with a future timestamp) must not drag
-      // the engine's time ahead and fire every timer early: it counts as happening now.
-      const clockNow = this.clock.now();
-      for (const s of signals) if (s.at > clockNow) s.at = clockNow;
-    }
-    const to = now ?? signals.reduce((m, s) => Math.max(m, s.at), this.engine.now);
-    this.engine.apply(signals, to);
-    this.emit(ctx);
+  /**
+   * Runs the engine up to `target` with the buffered signals dated up to it, in time order. In
+   * replays the target trails the watermark by replay_hold_secs, so a detection a detector decides
+   * late (a spike confirmed after its allowed lateness, in the next batch) still takes its place in
+   * time before the engine moves past it.
+   */
+  private drain(target: number): void {
+    const to = Math.max(target, this.engine.now);
+    const ready: Signal[] = [];
+    const rest: Signal[] = [];
+    for (const s of this.buffer) (s.at <= to ? ready : rest).push(s);
+    this.buffer = rest;
+    if (ready.length > 0 || to > this.engine.now) this.engine.apply(ready, to);
   }
 
   private async runChecks(now: number, ctx: StageContext): Promise<void> {
     for (const check of this.checks) {
       if (!check.due(now)) continue;
       try {
-        const signals = await check.run(now);
+        this.buffer.push(...(await check.run(now)));
         this.checkErrors.delete(check.rule.name);
-        this.engine.apply(signals, now);
       } catch (err) {
         const msg = (err as Error).message;
         if (this.checkErrors.get(check.rule.name) !== msg) {
@@ -233,7 +250,6 @@ export class AlertStage implements Stage {
         }
       }
     }
-    this.emit(ctx);
   }
 
   /** Moves what the engine produced into the context: rows now, notifications once committed. */

@@ -201,9 +201,29 @@ describe('alert stage in a live pipeline', () => {
     const { detector, pipeline, rows, stage } = await setup({}, { live: false, sinks: [sink] });
     detector.push(silence('c1', T0 + MIN));
     await pipeline.process({ records: [message('m1', T0 + 2 * MIN, 'inbound')] });
+    await pipeline.flush();
     await flushed(stage);
     expect(sink.sent).toHaveLength(0);
     expect((await rows("state = 'notified'")).map((r) => r.sinks)).toEqual(['']);
+  });
+
+  it('in a replay, a detection decided a batch late still takes its place in time', async () => {
+    const sink = new CaptureSink();
+    const { pipeline, rows, stage } = await setup({ notify_replays: true }, { live: false, sinks: [sink] });
+    // Batch 1 (events to 10:08): a customer's silence breached at 10:05. Batch 2 (to 10:09): the
+    // brand's silence, dated 10:04, is only decided now (like a spike confirmed after its lateness),
+    // less than replay_hold_secs (5 min) behind the watermark.
+    const late: Detection[][] = [[silence('c1', T0 + 5 * MIN)], [brandSilence(T0 + 4 * MIN)]];
+    pipeline.stages.unshift({ name: 'late', onTick: (_now: number, ctx: StageContext) => void ctx.detections.push(...(late.shift() ?? [])) });
+    await pipeline.process({ records: [message('m1', T0 + 8 * MIN, 'inbound')] });
+    await pipeline.process({ records: [message('m2', T0 + 9 * MIN, 'inbound')] });
+    await pipeline.flush();
+    await flushed(stage);
+    expect((await rows("state = 'firing'")).map((r) => [r.rule, r.t, r.inhibited, r.inhibited_by])).toEqual([
+      ['brand_silence', 4 * MIN, false, null],
+      ['customer_silence', 5 * MIN, true, 'brand_silence|acme'],
+    ]);
+    expect(sink.sent.map((n) => n.rule)).toEqual(['brand_silence']);
   });
 
   it('in a replay with notify_replays, sends', async () => {
@@ -211,6 +231,7 @@ describe('alert stage in a live pipeline', () => {
     const { detector, pipeline, stage } = await setup({ notify_replays: true }, { live: false, sinks: [sink] });
     detector.push(silence('c1', T0 + MIN));
     await pipeline.process({ records: [message('m1', T0 + 2 * MIN, 'inbound')] });
+    await pipeline.flush();
     await flushed(stage);
     expect(sink.sent).toHaveLength(1);
   });
