@@ -103,6 +103,8 @@ export interface GroupInfo {
   rule: string;
   brand: string;
   labels: Record<string, string>;
+  /** When the notification is made (summaries say how long people have been waiting by then). */
+  at?: number;
 }
 
 export interface EngineHooks {
@@ -393,7 +395,10 @@ export class AlertEngine {
       return;
     }
     a.conditionActive = false;
-    const until = at + rule.keepFiringForMs;
+    // Counted from when the end is known, as Prometheus does: detectors may date an end back (a
+    // spike ends at the start of the calm run that proved it over), and a provisional end they
+    // take back a few minutes later must not flap the alert.
+    const until = Math.max(at, this.t) + rule.keepFiringForMs;
     if (until > this.t) a.timer = this.timers.add(until, PRIO_ALERT, { type: 'resolve', alert: a });
     else this.resolve(a);
   }
@@ -498,7 +503,7 @@ export class AlertEngine {
     let id = `${g.key}@${iso(now)}`;
     for (let n = 2; this.idsAt.ids.has(id); n++) id = `${g.key}@${iso(now)}#${n}`;
     this.idsAt.ids.add(id);
-    const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels };
+    const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels, at: now };
     const summary = single
       ? single.summary
       : (this.hooks.groupSummary?.(info, firing, resolved, inhibited) ?? defaultGroupSummary(info, firing, resolved));

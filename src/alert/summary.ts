@@ -37,12 +37,18 @@ function breakdown(alerts: readonly AlertInstance[], label: string, limit = 5): 
   return shown.join(', ');
 }
 
-/** The largest waiting time among the alerts' values, in seconds (detectors name it `*wait*_secs` or `*silen*_secs`). */
-export function longestWaitSecs(alerts: readonly AlertInstance[]): number | undefined {
+/**
+ * The longest wait among firing alerts at `now`, in seconds. Detectors report the wait when the
+ * alert fired (`*wait*_secs`, `*silen*_secs`); a wait still going on has grown since.
+ */
+export function longestWaitSecs(alerts: readonly AlertInstance[], now?: number): number | undefined {
   let max: number | undefined;
   for (const a of alerts) {
+    const grown = now !== undefined && a.state === 'firing' ? Math.max(0, (now - a.startsAt) / 1000) : 0;
     for (const [k, v] of Object.entries(a.values)) {
-      if (/(wait|silen|gap|quiet)[a-z_]*secs$/.test(k) && (max === undefined || v > max)) max = v;
+      if (!/(wait|silen|gap|quiet)[a-z_]*secs$/.test(k)) continue;
+      const w = v + grown;
+      if (max === undefined || w > max) max = w;
     }
   }
   return max;
@@ -65,7 +71,7 @@ export function groupSummary(g: GroupInfo, firing: AlertInstance[], resolved: Al
         return `Resolved: ${plural(resolved.length, `${g.rule} alert`, `${g.rule} alerts`)} for ${g.brand}`;
     }
   }
-  const wait = longestWaitSecs(firing);
+  const wait = longestWaitSecs(firing, g.at);
   const longest = wait !== undefined ? `; longest ${formatDuration(wait)}` : '';
   const by = (label: string) => {
     const b = breakdown(firing, label);

@@ -140,6 +140,17 @@ describe('alert lifecycle', () => {
     expect(records.find((r) => r.state === 'resolved' && r.rule === 'spike')!.summary).toBe('Spike over: back to 3 per minute');
   });
 
+  it('keep_firing_for counts from when the end is learnt, not from an end the detector dated back', () => {
+    const { engine, states } = setup([rule('spike', { keepFiringForMs: 5 * MIN })]);
+    const spike = (at: number, active: boolean): Signal => ({ rule: 'spike', key: 'acme|chat', brand: 'acme', active, at, severity: 'warning', summary: 'spike', labels: {}, values: {} });
+    engine.apply([spike(T0, true)], T0);
+    engine.advance(T0 + 10 * MIN); // live: the clock runs on
+    engine.apply([spike(T0 + 2 * MIN, false)], T0 + 10 * MIN); // learnt at 10:10 that it ended at 10:02
+    engine.apply([spike(T0 + 12 * MIN, true)], T0 + 12 * MIN); // ...and taken back at 10:12
+    engine.advance(T0 + 30 * MIN);
+    expect(states('spike|acme|chat')).toEqual([['firing', 0]]);
+  });
+
   it('a resolved alert that fires again later is a new episode with a new id', () => {
     const { engine, records } = setup([rule('customer_silence')]);
     engine.apply([silence('c1', T0), silence('c1', T0 + MIN, false), silence('c1', T0 + 10 * MIN)], T0 + 10 * MIN);
@@ -160,7 +171,8 @@ describe('grouping', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ count: 300, state: 'firing', brand: 'acme', key: 'customer_silence|brand=acme' });
     expect(sent[0]!.alerts).toHaveLength(300);
-    expect(sent[0]!.summary).toBe('300 customers waiting for a reply from acme: chat 200, social 100; longest 5 min');
+    // The first one waited 5 min when it fired and 1 min more by the notification.
+    expect(sent[0]!.summary).toBe('300 customers waiting for a reply from acme: chat 200, social 100; longest 6 min');
     expect(records.filter((r) => r.state === 'firing')).toHaveLength(300);
     expect(records.filter((r) => r.state === 'notified')).toHaveLength(1);
   });
