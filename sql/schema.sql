@@ -250,8 +250,11 @@ CREATE TABLE IF NOT EXISTS alerts (
   member_ids      JSON,                 -- notified: the alert_ids it covers
   sinks           VARCHAR,              -- notified: sinks it was handed to ('' = none, e.g. a replay); outcomes: the sink
   attempts        INTEGER,              -- delivery attempts
-  reason          VARCHAR               -- why: failure or drop reason, inactive reason, query error
+  reason          VARCHAR,              -- why: failure or drop reason, inactive reason, query error
+  query           VARCHAR               -- the SQL over the views behind it (what `link` opens)
 );
+-- Files made before `query` existed get it too.
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS query VARCHAR;
 
 -- ---- Spike and silence detectors (src/detect/spikes/, src/detect/silence/, docs/detectors.md) ----
 

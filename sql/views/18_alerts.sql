@@ -40,6 +40,7 @@ episodes AS (
     arg_max(labels, step)                             AS labels,
     arg_max(measures, step)                           AS measures,
     any_value(link)                                   AS link,
+    any_value(query)                                  AS query,
     any_value(group_key)                              AS group_key
   FROM life
   GROUP BY alert_id
@@ -89,6 +90,7 @@ SELECT
   coalesce(TRY_CAST(json_extract_string(n.measures, '$.inhibited') AS INTEGER), 0) AS held_back,
   n.summary,
   n.link,
+  n.query,
   n.sinks,
   coalesce(d.delivered, 0)                                     AS delivered,
   coalesce(d.failed, 0)                                        AS failed,

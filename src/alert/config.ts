@@ -223,11 +223,11 @@ export const AlertsConfig = z
       .describe('send notifications when replaying past events (ingest, replay); by default replays only store what would have been sent'),
     link_base_url: Url('http://127.0.0.1:8080')
       .optional()
-      .describe('base URL of the crisiscx server for links in alerts; without it, links are `crisiscx sql "..."` commands'),
+      .describe('the address people reach the crisiscx server at, for links in alerts; default: the server this pipeline runs (serve), else links are `crisiscx sql "..."` commands'),
     link_template: z
       .string()
-      .default('{base_url}/api/sql?q={sql}')
-      .describe('how a link is made from link_base_url: {base_url}, {sql} (URL-encoded), {key}, {rule}, {brand}'),
+      .default('{base_url}/?brand={brand}')
+      .describe("how a link is made from the base URL: {base_url}, {brand}, {rule}, {key}, {sql} (the drill-down query); default: the brand's live page"),
     rules: z
       .strictObject({
         customer_silence: CustomerSilenceRule.prefault({}),

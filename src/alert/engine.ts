@@ -73,6 +73,7 @@ export interface AlertRecord {
   labels: Record<string, string>;
   values: Record<string, number>;
   link?: string;
+  query?: string;
   inhibited: boolean;
   inhibitedBy?: string;
   groupKey?: string;
@@ -93,6 +94,7 @@ export interface RestoredAlert {
   labels: Record<string, string>;
   values: Record<string, number>;
   link?: string;
+  query?: string;
   startsAt: number;
   /** It was part of a notification before the restart. */
   notified: boolean;
@@ -107,13 +109,19 @@ export interface GroupInfo {
   at?: number;
 }
 
+/** Where an alert leads back to: a link for people, the SQL behind it. */
+export interface Drilldown {
+  link?: string;
+  query?: string;
+}
+
 export interface EngineHooks {
   record(r: AlertRecord): void;
   notify(n: AlertNotification): void;
-  /** The link stored with one alert. */
-  alertLink?(a: AlertInstance): string | undefined;
-  /** The link of a grouped notification. */
-  groupLink?(g: GroupInfo): string | undefined;
+  /** The link and query stored with one alert. */
+  alertLink?(a: AlertInstance): Drilldown | undefined;
+  /** The link and query of a grouped notification. */
+  groupLink?(g: GroupInfo): Drilldown | undefined;
   /** The sentence of a grouped notification (more than one alert). */
   groupSummary?(g: GroupInfo, firing: AlertInstance[], resolved: AlertInstance[], inhibited: number): string;
 }
@@ -134,6 +142,7 @@ interface Alert {
   labels: Record<string, string>;
   values: Record<string, number>;
   link: string | undefined;
+  query: string | undefined;
   activeAt: number;
   state: 'pending' | 'firing';
   /** The condition still holds (false while keep_firing_for runs). */
@@ -267,6 +276,7 @@ export class AlertEngine {
           labels: { ...s.labels, brand: s.brand },
           values: { ...s.values },
           link: undefined,
+          query: undefined,
           activeAt: s.at,
           state: 'pending',
           conditionActive: true,
@@ -278,7 +288,9 @@ export class AlertEngine {
           endSummary: undefined,
         };
         this.confirm(alert, s.at);
-        alert.link = this.hooks.alertLink?.(this.instance(alert, 'firing'));
+        const d = this.hooks.alertLink?.(this.instance(alert, 'firing'));
+        alert.link = d?.link;
+        alert.query = d?.query;
         this.alerts.set(key, alert);
         if (rule.forMs > 0 && s.at + rule.forMs > this.t) {
           this.record(alert, 'pending', s.at);
@@ -338,6 +350,7 @@ export class AlertEngine {
         labels: { ...r.labels, brand: r.brand },
         values: { ...r.values },
         link: r.link,
+        query: r.query,
         activeAt: r.startsAt,
         state: 'firing',
         conditionActive: true,
@@ -520,7 +533,7 @@ export class AlertEngine {
       values,
       startsAt: Math.min(...members.map((a) => a.startsAt)),
       count: members.length,
-      link: single?.link ?? this.hooks.groupLink?.(info),
+      ...(single ? { link: single.link, query: single.query } : this.hooks.groupLink?.(info)),
       alerts: all,
       inhibited,
     };
@@ -540,6 +553,7 @@ export class AlertEngine {
       labels: n.labels,
       values,
       link: n.link,
+      query: n.query,
       inhibited: false,
       groupKey: g.key,
       notifyState: state,
@@ -591,6 +605,7 @@ export class AlertEngine {
     };
     if (endsAt !== undefined) i.endsAt = endsAt;
     if (a.link !== undefined) i.link = a.link;
+    if (a.query !== undefined) i.query = a.query;
     return i;
   }
 
@@ -611,6 +626,7 @@ export class AlertEngine {
       count: 1,
     };
     if (a.link !== undefined) r.link = a.link;
+    if (a.query !== undefined) r.query = a.query;
     if (extra.endedAt !== undefined) r.endedAt = extra.endedAt;
     if (extra.inhibitedBy !== undefined) r.inhibitedBy = extra.inhibitedBy;
     if (extra.reason !== undefined) r.reason = extra.reason;

@@ -22,6 +22,8 @@ export interface AlertInstance {
   startsAt: number;
   endsAt?: number;
   link?: string;
+  /** The SQL over the views behind it (for `crisiscx sql` or the SQL API). */
+  query?: string;
 }
 
 /** One notification: a single alert, or a group of alerts of one kind (count > 1). */
@@ -43,6 +45,8 @@ export interface AlertNotification {
   count: number;
   /** Link back to the data (a page or a SQL query). */
   link?: string;
+  /** The SQL over the views behind it (for `crisiscx sql` or the SQL API). */
+  query?: string;
   /** Unique per notification (the `alert_id` of its `notified` row in the `alerts` table). */
   id?: string;
   /** When the engine decided to send it, on the pipeline clock (epoch ms). */

@@ -19,7 +19,7 @@ import type { TableRow } from '../store/rows.js';
 import { AlertsConfig } from './config.js';
 import { SinkQueue, type DeliveryOutcome, type RetryOptions } from './dispatch.js';
 import { AlertEngine, type AlertRecord, type GroupInfo, type Signal } from './engine.js';
-import { DEFAULT_DRILLDOWN, LinkBuilder } from './link.js';
+import { DEFAULT_DRILLDOWN, LinkBuilder, serverUrl, type Drilldown } from './link.js';
 import { outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
 import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
@@ -38,6 +38,8 @@ export interface AlertStageOptions {
   live: boolean;
   /** The database path, so CLI links open the right file. */
   databasePath?: string;
+  /** Where the crisiscx server of this pipeline is reached (links), unless alerts.link_base_url says. */
+  serverUrl?: string;
   /** Use these sinks instead of the configured ones (tests, embedding). */
   sinks?: AlertSink[];
   /** Retry settings for `sinks` given above. */
@@ -81,7 +83,7 @@ export class AlertStage implements Stage {
     this.live = options.live;
     this.wall = options.wall ?? Date.now;
     this.queues = queues;
-    this.links = new LinkBuilder({ baseUrl: options.config.link_base_url, template: options.config.link_template, database: options.databasePath });
+    this.links = new LinkBuilder({ baseUrl: options.config.link_base_url ?? options.serverUrl, template: options.config.link_template, database: options.databasePath });
     this.engine = new AlertEngine({
       rules: ruleSettings(options.config),
       inhibit: inhibitSettings(options.config),
@@ -123,7 +125,7 @@ export class AlertStage implements Stage {
   /** Takes back what was firing when a live pipeline last stopped (see AlertEngine.restore). */
   private async restore(db: Database): Promise<void> {
     const rows = await db.query<Record<string, unknown>>(
-      `SELECT alert_id, alert_key, rule, brand, severity, summary, labels, measures, link,
+      `SELECT alert_id, alert_key, rule, brand, severity, summary, labels, measures, link, query,
               epoch_ms(started_at) AS started_ms, first_notified_at IS NOT NULL AS notified
        FROM alert_episodes WHERE state = 'firing'`,
     );
@@ -139,6 +141,7 @@ export class AlertStage implements Stage {
         labels: parse<Record<string, string>>(r.labels),
         values: parse<Record<string, number>>(r.measures),
         link: r.link === null ? undefined : String(r.link),
+        query: r.query === null || r.query === undefined ? undefined : String(r.query),
         startsAt: Number(r.started_ms),
         notified: r.notified === true,
       })),
@@ -157,17 +160,17 @@ export class AlertStage implements Stage {
     this.outcomes.push({ o, at });
   }
 
-  private alertLink(a: AlertInstance): string | undefined {
+  private alertLink(a: AlertInstance): Drilldown | undefined {
     const view = this.config.view_thresholds.find((v) => v.name === a.rule);
-    if (view) return this.links.linkSql(view.query.trim());
+    if (view) return this.links.linkSql(view.query.trim(), { brand: a.brand, rule: a.rule, key: a.key });
     const cfg = ruleConfig(this.config, a.rule) as { drilldown_sql?: string } | undefined;
     const sql = cfg?.drilldown_sql ?? DEFAULT_DRILLDOWN[a.rule]?.alert;
     return sql ? this.links.link(sql, { ...a.labels, brand: a.brand, rule: a.rule, key: a.key }) : undefined;
   }
 
-  private groupLink(g: GroupInfo): string | undefined {
+  private groupLink(g: GroupInfo): Drilldown | undefined {
     const view = this.config.view_thresholds.find((v) => v.name === g.rule);
-    if (view) return this.links.linkSql(view.query.trim());
+    if (view) return this.links.linkSql(view.query.trim(), { brand: g.brand, rule: g.rule, key: g.key });
     const cfg = ruleConfig(this.config, g.rule) as { group_drilldown_sql?: string } | undefined;
     const sql = cfg?.group_drilldown_sql ?? DEFAULT_DRILLDOWN[g.rule]?.group;
     return sql ? this.links.link(sql, { ...g.labels, rule: g.rule, key: g.key }) : undefined;
@@ -298,14 +301,21 @@ export class AlertStage implements Stage {
 }
 
 /** The stage factory registered in src/pipeline/stages.ts. */
-export async function alertStage(deps: { config: { alerts: AlertsConfig; database: string }; db: Database; clock: Clock; live: boolean }): Promise<AlertStage | undefined> {
+export async function alertStage(deps: {
+  config: { alerts: AlertsConfig; database: string; serve: { enabled: boolean; host: string; port: number } };
+  db: Database;
+  clock: Clock;
+  live: boolean;
+}): Promise<AlertStage | undefined> {
   if (!deps.config.alerts.enabled) return undefined;
+  const serve = deps.config.serve;
   return AlertStage.create({
     config: deps.config.alerts,
     db: deps.db,
     clock: deps.clock,
     live: deps.live,
     databasePath: deps.config.database,
+    ...(serve.enabled ? { serverUrl: serverUrl(serve.host, serve.port) } : {}),
   });
 }
 

@@ -143,7 +143,8 @@ describe('Alertmanager sink (real Alertmanager)', () => {
       });
       expect(one.annotations.summary).toBe('Customer on chat-1 has waited 6 min for a reply on chat');
       expect(one.annotations.description).toBe('2 customers waiting for a reply from aurora-air: chat 2; longest 6 min');
-      expect(one.annotations.link).toContain('FROM silence_gaps');
+      expect(one.annotations.query).toBe("SELECT * FROM silence_gaps WHERE brand = 'aurora-air' AND conversation_id = 'chat-1' ORDER BY started_at DESC");
+      expect(one.annotations.link).toBe(`crisiscx sql "${one.annotations.query}"`);
       expect(one.status.state).toBe('active');
 
       // Re-sent while firing: Alertmanager's endsAt moves forward, so it never times out on its own.

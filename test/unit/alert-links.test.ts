@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DRILLDOWN, LinkBuilder, renderSql } from '../../src/alert/link.js';
+import { DEFAULT_DRILLDOWN, LinkBuilder, renderSql, serverUrl } from '../../src/alert/link.js';
 import { Database } from '../../src/store/database.js';
 
 describe('alert links', () => {
@@ -28,14 +28,18 @@ describe('alert links', () => {
     );
   });
 
-  it('is a URL on the server when link_base_url is set, else a crisiscx sql command for the right database', () => {
-    const sql = "SELECT * FROM spikes WHERE brand = {brand}";
-    expect(new LinkBuilder({ template: '{base_url}/api/sql?q={sql}', baseUrl: 'https://cx.example/' }).link(sql, { brand: 'acme' })).toBe(
-      'https://cx.example/api/sql?q=SELECT%20*%20FROM%20spikes%20WHERE%20brand%20%3D%20\'acme\'',
+  it("links to the brand's page when there is a server, else to a crisiscx sql command for the right database; the query goes along", () => {
+    const sql = 'SELECT * FROM spikes WHERE brand = {brand}';
+    const query = "SELECT * FROM spikes WHERE brand = 'acme'";
+    expect(new LinkBuilder({ template: '{base_url}/?brand={brand}', baseUrl: 'https://cx.example/' }).link(sql, { brand: 'acme' })).toEqual({ link: 'https://cx.example/?brand=acme', query });
+    expect(new LinkBuilder({ template: '{base_url}/query?q={sql}', baseUrl: 'https://cx.example' }).link(sql, { brand: 'acme' }).link).toBe(
+      "https://cx.example/query?q=SELECT%20*%20FROM%20spikes%20WHERE%20brand%20%3D%20'acme'",
     );
-    expect(new LinkBuilder({ template: '', database: 'crisiscx.duckdb' }).link(sql, { brand: 'acme' })).toBe(`crisiscx sql "SELECT * FROM spikes WHERE brand = 'acme'"`);
-    expect(new LinkBuilder({ template: '', database: '/data/cx db.duckdb' }).link(sql, { brand: '$HOME' })).toBe(
+    expect(new LinkBuilder({ template: '', database: 'crisiscx.duckdb' }).link(sql, { brand: 'acme' })).toEqual({ link: `crisiscx sql "${query}"`, query });
+    expect(new LinkBuilder({ template: '', database: '/data/cx db.duckdb' }).link(sql, { brand: '$HOME' }).link).toBe(
       `crisiscx sql --db "/data/cx db.duckdb" "SELECT * FROM spikes WHERE brand = '\\$HOME'"`,
     );
+    expect(serverUrl('0.0.0.0', 8080)).toBe('http://127.0.0.1:8080');
+    expect(serverUrl('::1', 80)).toBe('http://[::1]:80');
   });
 });

@@ -107,7 +107,7 @@ async function setup(alerts: Record<string, unknown> = {}, options: { live?: boo
     clock.set(t);
     await pipeline.tick(t);
   };
-  const rows = (where = 'true') => db.query<Record<string, unknown>>(`SELECT state, alert_key, rule, brand, inhibited, inhibited_by, sinks, alert_count, summary, link, reason, CAST(epoch_ms(ts) - ${T0} AS DOUBLE) AS t FROM alerts WHERE ${where} ORDER BY ts, recorded_at, state`);
+  const rows = (where = 'true') => db.query<Record<string, unknown>>(`SELECT state, alert_key, rule, brand, inhibited, inhibited_by, sinks, alert_count, summary, link, query, reason, CAST(epoch_ms(ts) - ${T0} AS DOUBLE) AS t FROM alerts WHERE ${where} ORDER BY ts, recorded_at, state`);
   return { db, clock, detector, stage, pipeline, tickAt, rows };
 }
 
@@ -141,7 +141,20 @@ describe('alert stage in a live pipeline', () => {
     detector.push(silence("o'brien", T0));
     await tickAt(T0);
     const [firing] = await rows("state = 'firing'");
-    expect(firing!.link).toBe(`crisiscx sql "SELECT * FROM silence_gaps WHERE brand = 'acme' AND conversation_id = 'o''brien' ORDER BY started_at DESC"`);
+    const query = "SELECT * FROM silence_gaps WHERE brand = 'acme' AND conversation_id = 'o''brien' ORDER BY started_at DESC";
+    expect(firing!.link).toBe(`crisiscx sql "${query}"`);
+    expect(firing!.query).toBe(query);
+  });
+
+  it("with a server, links to the brand's live page", async () => {
+    const db = await Database.open(join(dir, `db-${++n}.duckdb`));
+    const clock = new ManualClock(T0);
+    const stage = await AlertStage.create({ config: AlertsConfig.parse({ sinks: [] }), db, clock, live: true, serverUrl: 'http://127.0.0.1:8080' });
+    const pipeline = new Pipeline({ writer: await EventWriter.create(db), stages: [{ name: 'd', onTick: (_n: number, ctx: StageContext) => void ctx.detections.push(silence('c1', T0)) }, stage], live: true, clock });
+    cleanup.push(async () => (await pipeline.close(), await db.close()));
+    await pipeline.tick(T0);
+    const [r] = await db.query<{ link: string; query: string }>(`SELECT link, query FROM alerts WHERE state = 'notified'`);
+    expect(r).toEqual({ link: 'http://127.0.0.1:8080/?brand=acme', query: "SELECT * FROM silence_gaps WHERE brand = 'acme' AND conversation_id = 'c1' ORDER BY started_at DESC" });
   });
 
   it('resolves on the resolved detection and tells the sink once', async () => {

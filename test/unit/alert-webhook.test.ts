@@ -185,12 +185,13 @@ describe('webhook sink', () => {
 
 describe('slack message', () => {
   it('carries summary, count, brand and a link button, and escapes what alerts contain', () => {
-    const m = slackMessage(notification({ summary: 'hi <!channel> <http://evil.example|click> & more' }));
+    const m = slackMessage(notification({ summary: 'hi <!channel> <http://evil.example|click> & more', query: "SELECT * FROM silence_gaps WHERE brand = 'acme' AND open" }));
     expect(m.text).toBe(':large_orange_circle: [FIRING ×3] customer_silence acme: hi &lt;!channel&gt; &lt;http://evil.example|click&gt; &amp; more <http://127.0.0.1:8080/api/sql?q=SELECT%201|open the data>');
     const json = JSON.stringify(m.blocks);
     expect(json).not.toContain('<!channel>');
     expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🟠 FIRING ×3 customer_silence · acme', emoji: true } });
     expect(m.blocks[2]).toMatchObject({ type: 'actions', elements: [{ type: 'button', url: 'http://127.0.0.1:8080/api/sql?q=SELECT%201' }] });
+    expect(m.blocks[3]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: "The data:\n```SELECT * FROM silence_gaps WHERE brand = 'acme' AND open```" } });
     const fields = (m.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toContain('*Alerts*\n3');
     expect(fields).toContain('*Brand*\nacme');

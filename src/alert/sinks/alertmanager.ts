@@ -87,6 +87,7 @@ export class AlertmanagerSink implements AlertSink {
     const annotations: Record<string, string> = { summary: a.summary, crisiscx_alert_id: a.id };
     if (n.count > 1 || n.inhibited) annotations.description = n.summary;
     if (a.link) annotations.link = a.link;
+    if (a.query) annotations.query = a.query;
     for (const [k, v] of Object.entries(a.values)) annotations[`value_${labelName(k)}`] = String(v);
     const startsAt = Math.min(a.startsAt, now);
     const endsAt = a.state === 'resolved' ? Math.max(startsAt, Math.min(a.endsAt ?? now, now)) : now + 4 * this.resendMs;

@@ -45,14 +45,16 @@ export function slackMessage(n: AlertNotification): SlackMessage {
     { type: 'header', text: { type: 'plain_text', text: cut(`${resolved ? '✅' : n.severity === 'critical' ? '🔴' : n.severity === 'warning' ? '🟠' : '🔵'} ${title}`, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(n.summary), 3000) }, fields: fields.map((t) => ({ type: 'mrkdwn', text: cut(t, 2000) })) },
   ];
-  if (n.link && /^https?:\/\//.test(n.link)) {
+  const url = n.link && /^https?:\/\//.test(n.link) ? n.link : undefined;
+  if (url) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open the data' }, url: cut(n.link, 3000), action_id: 'crisiscx_open' }],
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open the data' }, url: cut(url, 3000), action_id: 'crisiscx_open' }],
     });
-  } else if (n.link) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`The data:\n\`\`\`${escapeMrkdwn(n.link)}\`\`\``, 3000) } });
   }
+  // The SQL behind it, for analysts (or, without a server, the command that runs it).
+  const code = url ? n.query : (n.link ?? n.query);
+  if (code) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(`The data:\n\`\`\`${escapeMrkdwn(code)}\`\`\``, 3000) } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(`crisiscx · key \`${escapeMrkdwn(n.key)}\`${n.id ? ` · ${escapeMrkdwn(n.id)}` : ''}`, 2000) }] });
   const link = n.link && /^https?:\/\//.test(n.link) ? ` <${n.link}|open the data>` : '';
   return { text: cut(`${icon} [${status}${count}] ${escapeMrkdwn(n.rule)} ${escapeMrkdwn(n.brand)}: ${escapeMrkdwn(n.summary)}${link}`, 3000), blocks };
