@@ -275,6 +275,8 @@ export class AggregateCombiner {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private ready: Promise<void> = Promise.resolve();
+  private rewindFailed: unknown;
+  private generation = 0;
   private readonly now: () => number;
   private assigned: number[] = [];
 
@@ -303,9 +305,8 @@ export class AggregateCombiner {
       await this.producer.connect();
     }
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const parts = (e.payload.memberAssignment[o.topic] ?? []).slice().sort((a, b) => a - b);
-      this.assigned = parts;
-      this.ready = this.rewind(consumer, parts);
+      this.assigned = (e.payload.memberAssignment[o.topic] ?? []).slice().sort((a, b) => a - b);
+      this.startRewind(consumer);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -314,6 +315,25 @@ export class AggregateCombiner {
       eachBatchAutoResolve: true,
       eachBatch: (p) => this.onBatch(p),
     });
+  }
+
+  private startRewind(consumer: Consumer): void {
+    const generation = ++this.generation;
+    this.rewindFailed = undefined;
+    this.ready = this.rewind(consumer, this.assigned).catch((err: unknown) => {
+      if (generation === this.generation) this.rewindFailed = err;
+    });
+  }
+
+  /** Waits for the rewind of the current assignment, redoing a failed one (a few times). */
+  private async rewound(consumer: Consumer): Promise<void> {
+    await this.ready;
+    for (let attempt = 1; this.rewindFailed !== undefined; attempt++) {
+      if (attempt > 5) throw this.rewindFailed;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      this.startRewind(consumer);
+      await this.ready;
+    }
   }
 
   /**
@@ -341,8 +361,8 @@ export class AggregateCombiner {
   }
 
   private async onBatch({ batch, isStale, isRunning, heartbeat }: EachBatchPayload): Promise<void> {
-    await this.ready;
-    if (!isRunning() || isStale()) return;
+    if (this.consumer) await this.rewound(this.consumer);
+    if (!isRunning() || isStale() || !this.assigned.includes(batch.partition)) return;
     const changed = new Map<string, CombinedBucket>();
     for (const m of batch.messages) {
       const p = parsePartial(m.value);

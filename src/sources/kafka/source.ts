@@ -53,6 +53,9 @@ interface Pending extends SourceBatch {
   next: bigint;
 }
 
+/** Longest wait for the consumer to finish its batch and leave the group on shutdown. */
+const SHUTDOWN_MS = 30_000;
+
 /** Reserved meta keys the normalizer reads; Kafka headers of the same name are not passed on. */
 const RESERVED_META = new Set(['totalBytes', 'csvRow']);
 
@@ -77,6 +80,29 @@ export function isFenced(err: unknown): boolean {
   }
   return false;
 }
+
+/** The consumer's generation is over: the group has moved the partition (or is moving it) elsewhere. */
+export function isStaleMember(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    if (e.type === 'ILLEGAL_GENERATION' || e.type === 'UNKNOWN_MEMBER_ID' || e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'FENCED_INSTANCE_ID') return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+/** This instance no longer owns a partition it was working on. */
+export class PartitionLostError extends KafkaIntegrationError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${topic}[${partition}] now belongs to another instance of the group`, { ...options, retriable: true });
+    this.name = 'PartitionLostError';
+  }
+}
+
+type Commit = (o: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>;
 
 export class KafkaSource implements Source {
   readonly name: string;
@@ -107,8 +133,11 @@ export class KafkaSource implements Source {
   private readonly handoff = new HandOff<Pending>();
   /** Per `topic:partition`: the first offset not yet stored in DuckDB (skip below it). */
   private readonly resumeAt = new Map<string, bigint>();
-  /** Recovery after the last assignment; batches wait for it. */
+  /** Recovery after the last assignment; batches wait for it (and redo it if it failed). */
   private recovery: Promise<void> = Promise.resolve();
+  private recoveryFailed: unknown;
+  private lastAssignment: Record<string, number[]> = {};
+  private generation = 0;
   private records = 0;
   private stopping = false;
 
@@ -187,10 +216,8 @@ export class KafkaSource implements Source {
       const parts = Object.entries(assignment).map(([t, ps]) => `${t}[${ps.join(',')}]`).join(' ');
       this.log(`Kafka group ${cfg.group_id}: assigned ${parts || 'no partitions'}`);
       this.assigned = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => tpKey(t, p))));
-      this.recovery = this.recover(assignment).catch((err) => {
-        const { message } = explainKafkaError(err, this.connection.secrets);
-        this.handoff.fail(new KafkaIntegrationError(`resuming the assigned partitions failed: ${message}`, { cause: err, retriable: true }));
-      });
+      this.lastAssignment = assignment;
+      this.startRecovery();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       const { message } = explainKafkaError(e.payload.error, this.connection.secrets);
@@ -225,12 +252,38 @@ export class KafkaSource implements Source {
     }
   }
 
+  /** Runs the recovery of the current assignment; a failure is kept for the next batch to retry. */
+  private startRecovery(): void {
+    const generation = ++this.generation;
+    this.recoveryFailed = undefined;
+    this.recovery = this.recover(this.lastAssignment).catch((err: unknown) => {
+      if (generation !== this.generation) return; // a newer assignment took over
+      this.recoveryFailed = err;
+      this.log(`resuming the assigned partitions failed (${explainKafkaError(err, this.connection.secrets).message}); trying again before the next batch`);
+    });
+  }
+
+  /** Waits for the recovery of the current assignment, redoing a failed one (a few times). */
+  private async recovered(): Promise<void> {
+    await this.recovery;
+    for (let attempt = 1; this.recoveryFailed !== undefined && !this.stopping; attempt++) {
+      if (attempt > 5) {
+        const err = this.recoveryFailed;
+        throw new KafkaIntegrationError(`resuming the assigned partitions failed 5 times: ${explainKafkaError(err, this.connection.secrets).message}`, { cause: err, retriable: true });
+      }
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      this.startRecovery();
+      await this.recovery;
+    }
+  }
+
   /**
    * On assignment, per partition: where DuckDB is ahead of the group (a crash after the DuckDB
    * commit), publish what that range produced and commit; then seek to DuckDB's offset.
    */
   private async recover(assignment: Record<string, number[]>): Promise<void> {
-    const state = this.state!;
+    if (this.stopping || !this.state) return;
+    const state = this.state;
     if (this.scaleOut) await this.fenceAndOwn();
     const stored = await state.offsets(this.cfg.group_id);
     const known = await state.groupCommits(this.cfg.group_id);
@@ -257,9 +310,22 @@ export class KafkaSource implements Source {
             `${topic}[${partition}]: DuckDB holds offsets up to ${d} but the group committed ${c < 0n ? 'none' : c}; ` +
               (from < d ? `publishing what ${from}..${d - 1n} produced and committing` : 'committing'),
           );
-          await this.publishAndCommit(topic, partition, from, d, (o) =>
-            this.consumer!.commitOffsets(o.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })))),
-          );
+          try {
+            await this.publishAndCommit(
+              topic,
+              partition,
+              from,
+              d,
+              (o) => this.consumer!.commitOffsets(o.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })))),
+              { recovery: true },
+            );
+          } catch (err) {
+            if (!(err instanceof PartitionLostError) && !isStaleMember(err)) throw err;
+            // This assignment is already outdated; the next one decides.
+            this.assigned.delete(key);
+            this.log(`${topic}[${partition}]: the group has moved on since this assignment; leaving the partition to the next one`);
+            continue;
+          }
           this.resumeAt.set(key, d);
           this.consumer!.seek({ topic, partition, offset: d.toString() });
         } else if (d < c) {
@@ -287,19 +353,43 @@ export class KafkaSource implements Source {
       await p.disconnect().catch(() => undefined);
     }
     const todo = [...this.assigned].filter((k) => !this.txProducers.has(k));
-    await Promise.all(
-      todo.map(async (key) => {
-        const p = this.kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner,
-          transactionalId: `${this.cfg.group_id}.${key}`,
-          transactionTimeout: this.cfg.scale_out.transaction_timeout_ms,
-        });
-        await p.connect(); // InitProducerId: fences the previous owner, aborts its open transaction
-        this.txProducers.set(key, p);
-      }),
-    );
+    await Promise.all(todo.map((key) => this.producerFor(key)));
+  }
+
+  /** The transactional producer of a partition, made (and so fencing any other holder) if needed. */
+  private async producerFor(key: string): Promise<Producer> {
+    const have = this.txProducers.get(key);
+    if (have) return have;
+    const p = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      transactionalId: `${this.cfg.group_id}.${key}`,
+      transactionTimeout: this.cfg.scale_out.transaction_timeout_ms,
+    });
+    await p.connect(); // InitProducerId: fences the previous owner, aborts its open transaction
+    this.txProducers.set(key, p);
+    return p;
+  }
+
+  private async dropProducer(key: string): Promise<void> {
+    const p = this.txProducers.get(key);
+    this.txProducers.delete(key);
+    await p?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * A generation-checked commit of an offset the group already has: it fails when this member's
+   * generation is over. kafkajs's transactional offset commit carries no generation (KIP-447), so
+   * without this check an instance that lost a partition during a pause could still commit for it.
+   */
+  private async checkMembership(topic: string, partition: number, offset: bigint, commit: Commit): Promise<void> {
+    try {
+      await commit({ topics: [{ topic, partitions: [{ partition, offset: offset.toString() }] }] });
+    } catch (err) {
+      if (isStaleMember(err)) throw new PartitionLostError(topic, partition, { cause: err });
+      throw err;
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -324,7 +414,7 @@ export class KafkaSource implements Source {
     { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload,
     checkMembership: () => void,
   ): Promise<void> {
-    await this.recovery;
+    await this.recovered();
     if (!isRunning() || isStale() || this.stopping) return;
     checkMembership();
     const { topic, partition } = batch;
@@ -361,12 +451,13 @@ export class KafkaSource implements Source {
       this.records += chunk.length;
       const noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
       try {
-        await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), noDeadLetters);
+        await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), { noDeadLetters });
       } catch (err) {
-        if (!isFenced(err)) throw err;
+        if (!(err instanceof PartitionLostError) && !isStaleMember(err)) throw err;
         // Another instance owns the partition now and reads it from the group's offset; this
         // batch is in this database too (see docs/kafka.md), but published and counted once.
         this.assigned.delete(key);
+        await this.dropProducer(key);
         this.log(`${topic}[${partition}]: another instance took this partition over; stopping work on it until the group reassigns partitions`);
         return;
       }
@@ -387,12 +478,12 @@ export class KafkaSource implements Source {
     partition: number,
     from: bigint,
     next: bigint,
-    commit: (o: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>,
-    noDeadLetters = false,
+    commit: Commit,
+    options: { noDeadLetters?: boolean; recovery?: boolean } = {},
   ): Promise<void> {
     const state = this.state!;
     const dlTopic = this.cfg.dead_letter_topic;
-    const dead = dlTopic && !noDeadLetters ? await state.deadLetters(topic, partition, from, next) : [];
+    const dead = dlTopic && !options.noDeadLetters ? await state.deadLetters(topic, partition, from, next) : [];
     const dlMessages = dead.map((d) => deadLetterMessage(d, topic, partition));
     const offsets = { topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] };
     if (!this.scaleOut) {
@@ -401,18 +492,30 @@ export class KafkaSource implements Source {
       await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
       return;
     }
-    const partials = await state.partials(topic, partition, from, next);
-    const producer = this.txProducers.get(tpKey(topic, partition));
-    if (!producer) throw new KafkaIntegrationError(`${topic}[${partition}] is not assigned to this instance any more`, { retriable: true });
-    const tx = await producer.transaction();
-    try {
-      if (partials.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: partials.map(partialMessage) });
-      if (dlMessages.length > 0) await tx.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
-      await tx.sendOffsets({ consumerGroupId: this.cfg.group_id, ...offsets });
-      await tx.commit();
-    } catch (err) {
-      await tx.abort().catch(() => undefined);
-      throw err;
+    // A batch's own counts were stored with it. A range recovered after a crash or a takeover may
+    // begin inside one of those batches, so its counts are taken again from the stored events.
+    const partials = options.recovery
+      ? await state.partialsFromEvents(topic, partition, from, next, this.cfg.scale_out.bucket_secs, this.instance)
+      : await state.partials(topic, partition, from, next);
+    const key = tpKey(topic, partition);
+    for (let attempt = 1; ; attempt++) {
+      if (!this.assigned.has(key) || (this.stopping && attempt > 1)) throw new PartitionLostError(topic, partition);
+      await this.checkMembership(topic, partition, from, commit);
+      const producer = await this.producerFor(key);
+      const tx = await producer.transaction();
+      try {
+        if (partials.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: partials.map(partialMessage) });
+        if (dlMessages.length > 0) await tx.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
+        await tx.sendOffsets({ consumerGroupId: this.cfg.group_id, ...offsets });
+        await tx.commit();
+        break;
+      } catch (err) {
+        await tx.abort().catch(() => undefined);
+        // Fenced: another member made a producer for this partition (it thought it owned it).
+        // If the group still says it is ours, a new producer fences it back, and we go on.
+        if (!isFenced(err) || attempt >= 3) throw isFenced(err) ? new PartitionLostError(topic, partition, { cause: err }) : err;
+        await this.dropProducer(key);
+      }
     }
     await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
   }
@@ -448,14 +551,22 @@ export class KafkaSource implements Source {
 
   /** Leaves the group after the batch in progress is committed (kafkajs waits for it). */
   private async shutdown(): Promise<void> {
+    this.stopping = true;
     const errors: unknown[] = [];
-    const producers = [...this.txProducers.values()];
-    this.txProducers.clear();
+    // The consumer first: kafkajs waits for the batch in progress, which may still publish.
+    const bounded = (what: string, p: Promise<unknown> | undefined) =>
+      Promise.race([
+        p,
+        new Promise((_, reject) => {
+          const t = setTimeout(() => reject(new Error(`${what} did not finish within ${SHUTDOWN_MS / 1000} s`)), SHUTDOWN_MS);
+          t.unref();
+        }),
+      ]);
     for (const stop of [
-      () => this.combiner?.stop(),
-      () => this.consumer?.disconnect(),
+      () => bounded('stopping the combiner', this.combiner?.stop()),
+      () => bounded('leaving the consumer group', this.consumer?.disconnect()),
       () => this.producer?.disconnect(),
-      () => Promise.all(producers.map((p) => p.disconnect())),
+      () => Promise.all([...this.txProducers.values()].map((p) => p.disconnect())),
       () => this.admin?.disconnect(),
     ]) {
       try {
@@ -464,6 +575,7 @@ export class KafkaSource implements Source {
         errors.push(err);
       }
     }
+    this.txProducers.clear();
     this.combiner = undefined;
     this.consumer = undefined;
     this.producer = undefined;
@@ -472,6 +584,7 @@ export class KafkaSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.stopping = true;
     this.handoff.close();
     await this.shutdown();
     this.state?.close();

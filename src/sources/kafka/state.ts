@@ -125,6 +125,38 @@ export class KafkaState {
     }));
   }
 
+  /**
+   * Partial counts of messages `from <= offset < to` of one partition, counted again from the
+   * stored events (as the partial-count stage counted them: inbound messages, upset by label).
+   */
+  async partialsFromEvents(topic: string, partition: number, from: bigint, to: bigint, bucketSecs: number, instanceId: string): Promise<StoredPartial[]> {
+    const ms = Math.round(bucketSecs * 1000);
+    const r = await this.conn.runAndReadAll(
+      `WITH m AS (
+         SELECT m.brand, m.channel, m.upset_label, epoch_ms(m.ts) AS ts_ms, split_part(e.origin, '@', 2)::BIGINT AS off
+         FROM events e JOIN messages m USING (id)
+         WHERE starts_with(e.origin, $1) AND m.direction = 'inbound')
+       SELECT brand, channel, (ts_ms // ${ms}) * ${ms} AS bucket, count(*) AS inbound, count(*) FILTER (WHERE upset_label = 'upset') AS upset, min(off), max(off)
+       FROM m WHERE off >= $2::BIGINT AND off < $3::BIGINT
+       GROUP BY ALL ORDER BY brand, channel, bucket`,
+      [`${topic}[${partition}]@`, from.toString(), to.toString()],
+    );
+    return r.getRowsJS().map(([brand, channel, bucket, inbound, upset, minOffset, maxOffset]) => ({
+      partialId: `${topic}:${partition}:${minOffset}-${maxOffset}:${brand}|${channel}|${bucket}`,
+      instanceId,
+      topic,
+      partition,
+      minOffset: BigInt(minOffset as bigint),
+      maxOffset: BigInt(maxOffset as bigint),
+      brand: String(brand),
+      channel: String(channel),
+      bucketStart: Number(bucket),
+      bucketSecs,
+      inbound: Number(inbound),
+      upset: Number(upset),
+    }));
+  }
+
   /** Drops partial counts older than `keepDays`: by then they were published long ago. */
   async prunePartials(keepDays: number): Promise<void> {
     await this.conn.run(`DELETE FROM kafka_partials WHERE created_at < now() - to_days(${Math.max(1, Math.floor(keepDays))})`);
