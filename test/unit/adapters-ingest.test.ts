@@ -293,7 +293,9 @@ describe('adapters through crisiscx ingest', () => {
     const rev = join(dir, `${c.name.replace(/\W+/g, '-')}-reversed${c.file.endsWith('.csv') ? '.csv' : '.ndjson'}`);
     writeFileSync(rev, await reversed(file));
     const dbRev = join(dir, `${c.name.replace(/\W+/g, '-')}-reversed.duckdb`);
-    expect((await cli(['ingest', rev, '--db', dbRev, '--quiet', ...c.args])).stdout).toContain(c.summary);
+    const second = await cli(['ingest', rev, '--db', dbRev, '--quiet', ...c.args]);
+    // stderr first in the message, so a failure shows why the command printed nothing.
+    expect(`${second.stderr}${second.stdout}`, `exit ${second.code}`).toContain(c.summary);
     const gotRev = await tables(dbRev);
     for (const k of ['events', 'messages', 'tickets', 'broadcasts', 'csat'] as const) expect(gotRev[k], k).toEqual(got[k]);
 
