@@ -13,6 +13,7 @@
  * const s = generateSeries({ seed: 1, family: 'volume', days: 28 });
  * // s.points: [{ t, x }], s.labels: [{ kind: 'ramp', start, end }]
  */
+import { rng, samplers } from '../../src/sources/scenario/random.js';
 
 export type Shape = 'step' | 'ramp' | 'burst' | 'outlier';
 export const SHAPES: readonly Shape[] = ['step', 'ramp', 'burst', 'outlier'];
@@ -55,21 +56,12 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function generateSeries(o: GenerateOptions): Series {
   const rand = rng(o.seed * 7919 + (o.family === 'volume' ? 1 : 2));
   const uni = (a: number, b: number) => a + (b - a) * rand();
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const { gauss, poisson: poissonN } = samplers(rand);
   // Marsaglia–Tsang for shape >= 1 (shapes here are >= 2).
   const gamma = (shape: number, scale: number) => {
     const d = shape - 1 / 3;
@@ -86,17 +78,7 @@ export function generateSeries(o: GenerateOptions): Series {
       if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v * scale;
     }
   };
-  const poisson = (mean: number) => {
-    if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gauss()));
-    const L = Math.exp(-mean);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rand();
-    } while (p > L);
-    return k - 1;
-  };
+  const poisson = (mean: number) => poissonN(mean, 40);
 
   const days = o.days ?? 28;
   const start = o.start ?? Date.UTC(2026, 0, 5); // a Monday

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSeries, rng } from '../../eval/spikes/generate.js';
+import { generateSeries } from '../../eval/spikes/generate.js';
+import { rng, samplers } from '../../src/sources/scenario/random.js';
 import { SpikesConfig } from '../../src/detect/spikes/config.js';
 import { devianceZ, modelOptions, newSeriesState, step, type Verdict } from '../../src/detect/spikes/model.js';
 
@@ -8,17 +9,8 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5);
 
 function poissonSeries(seed: number, n: number, mean: (i: number) => number): number[] {
-  const rand = rng(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const L = Math.exp(-mean(i));
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rand();
-    } while (p > L);
-    return k - 1;
-  });
+  const { poisson } = samplers(rng(seed));
+  return Array.from({ length: n }, (_, i) => poisson(mean(i), Number.POSITIVE_INFINITY));
 }
 
 function run(xs: number[], config: Partial<SpikesConfig> = {}, intervalMs = MIN): Verdict[] {

@@ -19,6 +19,7 @@
  */
 import type { EventInput } from '../../contract/events.js';
 import { AGENT, BROADCASTS, LANGUAGE_MIX, PHRASES } from './phrases.js';
+import { rng, samplers } from './random.js';
 
 export interface ScenarioOptions {
   seed?: number;
@@ -71,18 +72,6 @@ export interface Scenario {
 const MIN = 60_000;
 export const DEFAULT_SCENARIO_START = Date.parse('2026-03-14T06:00:00Z');
 
-/** mulberry32: small, fast, good enough for simulation, and seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Channel = 'chat' | 'social' | 'ticket' | 'email';
 type Severity = 'critical' | 'high' | 'normal' | 'low';
 
@@ -100,21 +89,7 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   const iso = (ms: number) => new Date(ms).toISOString();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const chance = (p: number) => rand() < p;
-  /** Exponential with the given mean. */
-  const expo = (mean: number) => -Math.log(1 - rand()) * mean;
-  /** Poisson count (Knuth, fine for small means; normal approximation above 30). */
-  const poisson = (mean: number) => {
-    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gauss()));
-    const L = Math.exp(-mean);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rand();
-    } while (p > L);
-    return k - 1;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const { expo, poisson } = samplers(rand);
   const lang = () => {
     let r = rand();
     for (const [l, w] of LANGUAGE_MIX) {
