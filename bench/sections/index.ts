@@ -3,6 +3,7 @@ import { adapters } from './adapters.js';
 import { detectors } from './detectors.js';
 import { fileIngest } from './file.js';
 import { kafkaIngest } from './kafka.js';
+import { memory } from './memory.js';
 import { upsetScorer } from './upset.js';
 
 export interface BenchResult {
@@ -21,4 +22,5 @@ export const SECTIONS: Record<string, Section> = {
   upset: upsetScorer,
   detectors,
   kafka: kafkaIngest,
+  memory,
 };

@@ -1,0 +1,149 @@
+/**
+ * Memory with the open state a big crisis leaves behind: 1M conversations waiting for a reply (the
+ * real silence stage) and 100k open promises (the real promise stage), held in ONE process, fed as
+ * synthetic Envelopes through the stages' own onEvents. It runs in a child process so earlier
+ * sections (DuckDB buffers, the file workload) do not inflate the RSS it reports.
+ * BENCH_OPEN_SILENCES and BENCH_OPEN_PROMISES change the counts.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parsePipelineConfig } from '../../src/config/pipeline.js';
+import { ManualClock } from '../../src/contract/clock.js';
+import type { CanonicalEvent } from '../../src/contract/events.js';
+import type { Envelope } from '../../src/contract/records.js';
+import { createPromiseStage } from '../../src/detect/promises/stage.js';
+import { createSilenceStage, type SilenceStage } from '../../src/detect/silence/stage.js';
+import type { Detection, StageContext } from '../../src/pipeline/stage.js';
+import type { BenchResult } from './index.js';
+
+const T0 = Date.parse('2026-03-14T06:00:00Z');
+const MIB = 2 ** 20;
+const CHILD_FLAG = '--memory-child';
+
+interface Measured {
+  silences: number;
+  promises: number;
+  baseRss: number;
+  rss: number;
+  heapUsed: number;
+  openSilences: number;
+  openPromises: number;
+  tickMs: number;
+  feedSecs: number;
+}
+
+function collect(): () => void {
+  // tsx does not pass --expose-gc; turn it on here so the figures are after a full collection.
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** The child: builds the two stages, feeds them, measures itself, prints one JSON line. */
+async function measure(silences: number, promises: number): Promise<Measured> {
+  const gc = collect();
+  gc();
+  const baseRss = process.memoryUsage().rss;
+  const config = parsePipelineConfig({ serve: { enabled: false } }, 'bench');
+  const clock = new ManualClock(T0);
+  const silence = (await createSilenceStage({ config, clock, live: true }))!;
+  const promise = createPromiseStage({ config, clock, live: true });
+  const detections: Detection[] = [];
+  const ctx: StageContext = { clock, live: true, emit: () => undefined, detections };
+  const brands = ['aurora-air', 'northwind', 'globex-telecom', 'initech-bank'];
+  const channels = ['chat', 'social', 'email', 'ticket'] as const;
+  const raw = '{}';
+  const origin = { kind: 'file' as const, name: 'bench-memory', line: 0 };
+  const batch = 10_000;
+  const t0 = performance.now();
+  // Inbound messages, one conversation each, in the last two minutes (under every channel's threshold): all wait.
+  for (let i = 0; i < silences; i += batch) {
+    const envs: Envelope[] = [];
+    for (let j = i; j < Math.min(silences, i + batch); j++) {
+      const event = {
+        id: `m-${j}`, type: 'message', ts: T0 - 120_000 + (j % 120) * 1000, brand: brands[j % 4]!, source: 'bench',
+        conversationId: `conv-${j}`, customerId: `cust-${j}`, channel: channels[j % 4]!, direction: 'inbound', public: true,
+        text: 'Where is my refund? Nobody answers.', lang: 'en',
+      } as unknown as CanonicalEvent;
+      envs.push({ event, raw, origin, upset: { score: 0.8, label: 'upset', lang: 'eng' } });
+    }
+    await silence.onEvents!(envs, ctx);
+    await promise.onEvents!(envs, ctx);
+    detections.length = 0;
+  }
+  // Explicit promises made by agents, due within the next week: all open.
+  for (let i = 0; i < promises; i += batch) {
+    const envs: Envelope[] = [];
+    for (let j = i; j < Math.min(promises, i + batch); j++) {
+      const event = {
+        id: `p-${j}`, type: 'promise', ts: T0 - 600_000, brand: brands[j % 4]!, source: 'bench', conversationId: `conv-${j}`,
+        promiseId: `promise-${j}`, action: 'made', dueAt: T0 + 86_400_000 + (j % 604_800) * 1000, kind: 'refund', agentId: `agent-${j % 500}`,
+      } as unknown as CanonicalEvent;
+      envs.push({ event, raw, origin });
+    }
+    await silence.onEvents!(envs, ctx);
+    await promise.onEvents!(envs, ctx);
+    detections.length = 0;
+  }
+  const feedSecs = (performance.now() - t0) / 1000;
+  // A live tick before anything is due: nothing fires, the state stays open.
+  clock.set(T0);
+  const k0 = performance.now();
+  const ticks = 200;
+  for (let k = 0; k < ticks; k++) {
+    await silence.onTick!(T0, ctx);
+    await promise.onTick!(T0, ctx);
+  }
+  const tickMs = (performance.now() - k0) / ticks;
+  const fired = detections.filter((d) => d.state === 'firing').length;
+  if (fired > 0) throw new Error(`expected nothing due at the measuring time, but ${fired} detections fired: the workload is wrong`);
+  gc();
+  const mem = process.memoryUsage();
+  // Counted after the measurement, which also keeps both stages reachable until then.
+  const openSilences = (silence as SilenceStage).tracker.openCount;
+  const openPromises = (promise as unknown as { tracker: { size: number } }).tracker.size;
+  return { silences, promises, baseRss, rss: mem.rss, heapUsed: mem.heapUsed, openSilences, openPromises, tickMs, feedSecs };
+}
+
+export async function memory(): Promise<BenchResult[]> {
+  const silences = Number(process.env.BENCH_OPEN_SILENCES ?? 1_000_000);
+  const promises = Number(process.env.BENCH_OPEN_PROMISES ?? 100_000);
+  process.stdout.write(`   one child process: ${silences} open conversations in the silence stage + ${promises} open promises in the promise stage\n`);
+  const m = await new Promise<Measured>((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, String(silences), String(promises)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`memory child exited with ${code}: ${out.slice(-500)}`));
+      try {
+        resolve(JSON.parse(line) as Measured);
+      } catch (err) {
+        reject(new Error(`memory child printed no result: ${line.slice(0, 200)}`, { cause: err }));
+      }
+    });
+  });
+  const full = silences >= 1_000_000 && promises >= 100_000;
+  process.stdout.write(
+    `   fed in ${m.feedSecs.toFixed(1)} s; process RSS ${(m.rss / MIB).toFixed(0)} MiB (${((m.rss - m.baseRss) / MIB).toFixed(0)} MiB over the ${(m.baseRss / MIB).toFixed(0)} MiB of an idle process), JS heap ${(m.heapUsed / MIB).toFixed(0)} MiB after GC\n`,
+  );
+  process.stdout.write(`   open at the end: ${m.openSilences} conversations waiting, ${m.openPromises} promises\n`);
+  if (m.openSilences < silences || m.openPromises < promises) throw new Error(`the stages hold less than fed (${m.openSilences} conversations, ${m.openPromises} promises): the figure would flatter`);
+  process.stdout.write(`   live tick (silence + promises) with nothing due: ${(m.tickMs * 1000).toFixed(0)} µs\n`);
+  const label = `${silences / 1e6}M conversations + ${promises / 1e3}k promises`;
+  return [
+    { section: 'memory', figure: `process RSS, ${label}`, value: `${(m.rss / MIB).toFixed(0)} MiB`, target: full ? '< 600 MB' : undefined, met: full ? m.rss < 600e6 : undefined },
+    { section: 'memory', figure: 'JS heap after GC, same state', value: `${(m.heapUsed / MIB).toFixed(0)} MiB` },
+    { section: 'memory', figure: 'live tick, nothing due, same state', value: `${(m.tickMs * 1000).toFixed(0)} µs` },
+  ];
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  const i = process.argv.indexOf(CHILD_FLAG);
+  const m = await measure(Number(process.argv[i + 1]), Number(process.argv[i + 2]));
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
