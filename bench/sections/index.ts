@@ -1,5 +1,6 @@
 /** The benchmark sections, one line each. */
 import { adapters } from './adapters.js';
+import { alertLatency } from './alerts.js';
 import { detectors } from './detectors.js';
 import { fileIngest } from './file.js';
 import { kafkaIngest } from './kafka.js';
@@ -23,4 +24,5 @@ export const SECTIONS: Record<string, Section> = {
   detectors,
   kafka: kafkaIngest,
   memory,
+  alerts: alertLatency,
 };
