@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsConfig } from '../../src/alert/config.js';
@@ -18,6 +17,7 @@ import type { Detection, Stage, StageContext } from '../../src/pipeline/stage.js
 import { Database } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { tempDir } from '../helpers/tmp.js';
+import { freePort, waitFor } from '../helpers/wait.js';
 
 const BINARY = '/usr/bin/prometheus-alertmanager';
 const dir = tempDir('crisiscx-alertmanager-');
@@ -28,29 +28,6 @@ interface AmAlert {
   startsAt: string;
   endsAt: string;
   status: { state: string };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 let am: ChildProcess | undefined;

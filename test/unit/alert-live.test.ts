@@ -14,6 +14,7 @@ import { wallClock } from '../../src/contract/clock.js';
 import type { RawRecord } from '../../src/contract/records.js';
 import { buildPipeline } from '../../src/pipeline/build.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = tempDir('crisiscx-alert-live-');
 const THRESHOLD_MS = 2000;
@@ -38,16 +39,6 @@ async function hook(): Promise<string> {
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-}
-
-async function waitFor<T>(fn: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function message(id: string, ts: number, direction: 'inbound' | 'outbound'): RawRecord {

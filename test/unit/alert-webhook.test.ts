@@ -17,6 +17,7 @@ import type { Detection, Stage, StageContext } from '../../src/pipeline/stage.js
 import { Database } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const T0 = Date.parse('2026-03-14T10:00:00Z');
 const dir = tempDir('crisiscx-alert-webhook-');
@@ -50,14 +51,6 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
-
-async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function notification(o: Partial<AlertNotification> = {}): AlertNotification {
   return {
