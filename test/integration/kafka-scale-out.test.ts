@@ -3,13 +3,15 @@
  * input partitions, each stores what it consumed in its own DuckDB file, and the brand × channel
  * counts are combined through the aggregates topic. One instance is killed with SIGKILL in the
  * middle: the others take over its partitions, nothing is lost, and the combined totals equal a
- * count over every event.
+ * count over every event. And the recovery of a range stored but never published counts it once.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parsePipelineConfig, type PipelineConfig } from '../../src/config/pipeline.js';
+import { buildPipeline, buildSource } from '../../src/pipeline/build.js';
 import { Database } from '../../src/store/database.js';
 import { tempDir } from '../helpers/tmp.js';
-import { broker, createTopics, groupProgress, produceLines, readTopic, startCli, syntheticEvents, unique, waitFor, writeYaml, type CliProcess } from './kafka-helpers.js';
+import { broker, createTopics, groupProgress, produceLines, readTopic, startCli, syntheticEvents, unique, waitFor, withAdmin, writeYaml, type CliProcess } from './kafka-helpers.js';
 
 interface Combined {
   brand: string;
@@ -161,5 +163,89 @@ describe('kafka scale-out: three instances in one group', () => {
     } finally {
       for (const p of procs.values()) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     }
+  });
+
+  it('after a crash between the DuckDB commit and the Kafka transaction, publishes exactly the missing range, even one that starts inside a batch', async () => {
+    const input = unique('rec-events');
+    const group = unique('rec-group');
+    const [agg1, agg2, comb1, comb2] = [unique('rec-agg1'), unique('rec-agg2'), unique('rec-comb1'), unique('rec-comb2')];
+    await createTopics([{ topic: input, numPartitions: 2 }, { topic: agg1 }, { topic: agg2 }, { topic: comb1 }, { topic: comb2 }]);
+    // All in one minute: every brand × channel has events on both sides of any offset, so a count
+    // of a whole batch would not fit a range that starts inside it.
+    const dense = syntheticEvents(3000, 41).map((l) => JSON.stringify({ ...JSON.parse(l), ts: '2026-03-14T10:00:30Z' }));
+    await produceLines(input, dense);
+    const db = join(dir, 'recover.duckdb');
+    const config = (aggregates: string, combined: string) =>
+      parsePipelineConfig(
+        {
+          database: db,
+          sources: [
+            {
+              type: 'kafka',
+              brokers: broker().brokers.split(','),
+              group_id: group,
+              topics: [{ name: input }],
+              dead_letter_topic: null,
+              max_bytes_per_partition: 64 * 1024,
+              scale_out: { enabled: true, instance_id: 'solo', aggregates_topic: aggregates, combined_topic: combined },
+            },
+          ],
+          limits: { batch_size: 250 },
+          serve: { enabled: false },
+          alerts: { sinks: [] },
+          telemetry: { enabled: false },
+        },
+        'test',
+      );
+    const run = async (cfg: PipelineConfig, until: () => Promise<boolean>) => {
+      const source = buildSource(cfg.sources[0]!, cfg);
+      const built = await buildPipeline(cfg, { live: true });
+      await source.attach!({ db: built.db, stats: () => built.pipeline.stats });
+      const ac = new AbortController();
+      const running = built.pipeline.runSource(source, ac.signal);
+      try {
+        await waitFor('the run to reach its goal', until, 90_000, 200);
+      } finally {
+        ac.abort();
+        await running;
+        await source.close!();
+        await built.close();
+      }
+      return built.pipeline.stats;
+    };
+    await run(config(agg1, comb1), async () => {
+      const g = await groupProgress(group, input);
+      return g.committed === g.end;
+    });
+
+    // As if the process had died after storing partition 0 up to its end but before the Kafka
+    // transaction of its last 37 messages, which do not begin at a batch boundary (250).
+    const end0 = await withAdmin(async (a) => BigInt((await a.fetchTopicOffsets(input)).find((e) => e.partition === 0)!.high));
+    const cut = end0 - 37n;
+    await withAdmin((a) => a.setOffsets({ groupId: group, topic: input, partitions: [{ partition: 0, offset: String(cut) }] }));
+    const d = await Database.open(db);
+    await d.run(`UPDATE kafka_group_commits SET committed_offset = ${cut} WHERE topic = '${input}' AND kafka_partition = 0`);
+    // What those 37 messages count, from the stored events (inbound per brand × channel × minute).
+    const expected = await d.query<{ k: string; inbound: bigint; upset: bigint }>(
+      `SELECT m.brand || '|' || m.channel || '|' || (epoch_ms(m.ts) // 60000 * 60000) AS k, count(*) AS inbound, count(*) FILTER (WHERE m.upset_label = 'upset') AS upset
+       FROM events e JOIN messages m USING (id)
+       WHERE starts_with(e.origin, '${input}[0]@') AND split_part(e.origin, '@', 2)::BIGINT >= ${cut} AND m.direction = 'inbound'
+       GROUP BY ALL`,
+    );
+    await d.close();
+    expect(expected.length).toBeGreaterThan(0);
+
+    // Restarted on fresh aggregates topics: what it publishes there is exactly the recovered range.
+    const stats = await run(config(agg2, comb2), async () => {
+      const [c] = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics: [input] }));
+      return c!.partitions.find((x) => x.partition === 0)!.offset === String(end0);
+    });
+    expect(stats.records).toBe(0); // nothing read again
+    const got = await waitFor('the recovered range combined', async () => {
+      const t = await combinedTotals(comb2);
+      const n = [...t.values()].reduce((s, x) => s + x.inbound, 0);
+      return n === expected.reduce((s, x) => s + Number(x.inbound), 0) ? t : undefined;
+    }, 30_000, 500);
+    expect(new Map([...got].map(([k, v]) => [k, [v.inbound, v.upset]]))).toEqual(new Map(expected.map((x) => [x.k, [Number(x.inbound), Number(x.upset)]])));
   });
 });
