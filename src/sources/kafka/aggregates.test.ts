@@ -59,7 +59,7 @@ describe('partial counts (stage 1)', () => {
 
   it('round-trips through the topic format, and refuses what is not a partial', () => {
     const m = partialMessage({ partialId: 'p1', instanceId: 'i', topic: 'in', partition: 2, minOffset: 5n, maxOffset: 9n, brand: 'acme', channel: 'chat', bucketStart: T, bucketSecs: 60, inbound: 4, upset: 3 });
-    expect(m.key).toBe('acme|chat');
+    expect(m.key).toBe('acme');
     expect(parsePartial(Buffer.from(m.value))).toMatchObject({ id: 'p1', inbound: 4, upset: 3, source: { partition: 2, min_offset: '5', max_offset: '9' } });
     expect(parsePartial(Buffer.from('{"v":2}'))).toEqual({ error: 'not a crisiscx partial count (v 1)' });
     expect(parsePartial(Buffer.from('nope'))).toEqual({ error: 'not JSON' });

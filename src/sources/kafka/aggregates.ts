@@ -6,12 +6,13 @@
  * Stage 1, in every instance (`PartialCountStage`): inbound messages are counted per brand ×
  * channel × bucket from the input partitions the instance owns; the partial counts are stored in
  * `kafka_partials` in the batch's own DuckDB transaction, then published (by the Kafka source) to
- * the aggregates topic keyed `brand|channel`, in a Kafka transaction together with the consumer
+ * the aggregates topic keyed by brand, in a Kafka transaction together with the consumer
  * group's offsets. So a partial is published exactly when its input offsets are committed: a crash
  * before that leaves both undone, and whoever consumes those offsets next counts them once.
  *
  * Stage 2, also in every instance (`AggregateCombiner`): a second consumer group over the
- * aggregates topic (read_committed). Each brand|channel key lives in one of its partitions, so one
+ * aggregates topic (read_committed). Each brand lives in one of its partitions (every channel of a
+ * brand together: a brand-wide series, such as the spike detector's, needs them all), so one
  * instance at a time owns a key; it sums the partials into per-bucket totals and hands the running
  * total of each changed bucket to `onCombined` and to the combined topic (the latest message per
  * `brand|channel|bucket` key is the total, like a changelog). On taking over a partition it re-reads the last
@@ -88,7 +89,8 @@ export function partialMessage(p: StoredPartial): { key: string; value: string }
     instance: p.instanceId,
     source: { topic: p.topic, partition: p.partition, min_offset: p.minOffset.toString(), max_offset: p.maxOffset.toString() },
   };
-  return { key: aggregateKey(p.brand, p.channel), value: JSON.stringify(m) };
+  // Keyed by brand: one combiner sees every channel of a brand.
+  return { key: p.brand, value: JSON.stringify(m) };
 }
 
 /** Parses a partial message; anything else (a stray producer) is reported, not counted. */

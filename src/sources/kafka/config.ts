@@ -93,7 +93,7 @@ export const KafkaScaleOutConfig = z
       .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
       .optional()
       .describe('stable name of this instance (its transactional id fences a restarted twin); default: the host name, or $CRISISCX_INSTANCE_ID'),
-    aggregates_topic: TopicName.default('crisiscx.aggregates').describe('topic where instances exchange partial per-bucket counts, keyed by brand|channel'),
+    aggregates_topic: TopicName.default('crisiscx.aggregates').describe('topic where instances exchange partial per-bucket counts, keyed by brand'),
     combine_group_id: z
       .string()
       .min(1)
@@ -108,7 +108,7 @@ export const KafkaScaleOutConfig = z
       .int()
       .min(60)
       .default(86_400)
-      .describe('on taking over a brand|channel partition, the combiner re-reads partials published this far back to rebuild its totals'),
+      .describe('on taking over a partition of the aggregates topic, the combiner re-reads partials published this far back to rebuild its totals'),
     partitions: z.number().int().min(1).max(10_000).default(6).describe('partitions of the aggregates topic when crisiscx creates it'),
     transaction_timeout_ms: z
       .number()
