@@ -6,6 +6,7 @@ import { fileIngest } from './file.js';
 import { kafkaIngest } from './kafka.js';
 import { memory } from './memory.js';
 import { upsetScorer } from './upset.js';
+import { viewLatency } from './views.js';
 
 export interface BenchResult {
   section: string;
@@ -25,4 +26,5 @@ export const SECTIONS: Record<string, Section> = {
   kafka: kafkaIngest,
   memory,
   alerts: alertLatency,
+  views: viewLatency,
 };
