@@ -1,12 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parsePipelineConfig } from '../../config/pipeline.js';
 import { connectionFromFlags } from '../../cli/commands/produce.js';
 import { describeConnection, explainKafkaError, KafkaConfigError, parseBrokerList, redact, resolveConnection } from './client.js';
 import { KafkaConnectionConfig, KafkaSourceConfig } from './config.js';
 import { KafkaSource } from './source.js';
-import { tempDir } from '../../../test/helpers/tmp.js';
 
 const source = (extra: Record<string, unknown> = {}) => ({ type: 'kafka', brokers: ['k1:9092'], topics: [{ name: 'support.events' }], ...extra });
 
@@ -50,7 +50,8 @@ describe('kafka source config', () => {
 });
 
 describe('kafka connection settings', () => {
-  const dir = tempDir('crisiscx-kafka-cfg-');
+  const dir = mkdtempSync(join(tmpdir(), 'crisiscx-kafka-cfg-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('takes brokers from the config or from a variable, and adds the default port', () => {
     const a = resolveConnection(KafkaConnectionConfig.parse({ brokers: ['k1', 'k2:9093'] }));
