@@ -43,9 +43,11 @@ describe('kafka source config', () => {
     expect(JSON.stringify(r.error?.issues)).toContain('password');
   });
 
-  it('refuses at start a topic in a CSV format, which Kafka messages cannot carry', () => {
-    const cfg = KafkaSourceConfig.parse(source({ topics: [{ name: 'tweets', format: 'twcs' }] }));
-    expect(() => new KafkaSource({ config: cfg })).toThrow(/CSV files with a header row/);
+  it('takes twcs on a topic (its rows stand alone as headerless CSV or JSON) and refuses an unknown format in the config', () => {
+    const ok = KafkaSourceConfig.parse(source({ topics: [{ name: 'tweets', format: 'twcs' }] }));
+    expect(() => new KafkaSource({ config: ok })).not.toThrow();
+    const bad = KafkaSourceConfig.safeParse(source({ topics: [{ name: 'tweets', format: 'twcz' }] }));
+    expect(JSON.stringify(bad.error?.issues)).toContain('unknown format \\"twcz\\": use one of canonical');
   });
 });
 

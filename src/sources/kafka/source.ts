@@ -20,6 +20,7 @@
  * await source.attach({ db });
  * await pipeline.runSource(source, abortSignal);
  */
+import { reportConsumerLag } from '../../telemetry/lag.js';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { RawRecord } from '../../contract/records.js';
@@ -148,7 +149,9 @@ export class KafkaSource implements Source {
       const factory = ADAPTERS[t.format];
       if (!factory) throw new KafkaConfigError(`${where}: topic ${t.name}: unknown format "${t.format}"; use one of ${Object.keys(ADAPTERS).join(', ')}`);
       // Built once here so a format that cannot work with these options fails before connecting.
-      if (factory(adapterOptionsFromConfig(t)).framing === 'csv') {
+      // A CSV format whose rows stand alone (twcs: a headerless row or its JSON object) works on Kafka.
+      const adapter = factory(adapterOptionsFromConfig(t));
+      if (adapter.framing === 'csv' && !adapter.standaloneRecords) {
         throw new KafkaConfigError(`${where}: topic ${t.name}: format "${t.format}" reads CSV files with a header row, which Kafka messages do not have; publish its records as JSON or read the files with a file source`);
       }
       this.formats.set(t.name, { format: t.format, adapter: adapterOptionsFromConfig(t) });
@@ -418,6 +421,8 @@ export class KafkaSource implements Source {
     if (!isRunning() || isStale() || this.stopping) return;
     checkMembership();
     const { topic, partition } = batch;
+    // What is still to read on this partition after this batch (crisiscx_consumer_lag).
+    reportConsumerLag(topic, partition, BigInt(batch.offsetLag()));
     const key = tpKey(topic, partition);
     // Fetched before a rebalance took the partition away: another instance reads it now.
     if (!this.assigned.has(key)) return;
