@@ -247,7 +247,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   group_key       VARCHAR,              -- the notification group (rule|brand=...)
   notify_state    VARCHAR,              -- notified/delivered/failed/dropped: firing or resolved
   alert_count     INTEGER,              -- alerts a notification stands for (1 for lifecycle rows)
-  member_ids      JSON,                 -- notified: the alert_ids it covers
+  member_ids      JSON,                 -- unused (NULL): see alert_notification_members
   sinks           VARCHAR,              -- notified: sinks it was handed to ('' = none, e.g. a replay); outcomes: the sink
   attempts        INTEGER,              -- delivery attempts
   reason          VARCHAR,              -- why: failure or drop reason, inactive reason, query error
@@ -307,4 +307,13 @@ CREATE TABLE IF NOT EXISTS silence_business_hours (
   iso_dow         INTEGER NOT NULL,
   from_minute     INTEGER NOT NULL,     -- minutes after local midnight
   to_minute       INTEGER NOT NULL
+);
+
+-- Which alerts each notification covered: one row per (notification, alert). Kept apart from
+-- `alerts` so a grouped notification of thousands of customers is thousands of small rows, not one
+-- huge JSON value repeated at every re-notify (that made checkpoints run out of memory).
+CREATE TABLE IF NOT EXISTS alert_notification_members (
+  notification_id VARCHAR NOT NULL,     -- alerts.alert_id of the `notified` row
+  alert_id        VARCHAR NOT NULL,     -- an alert episode it covered
+  ts              TIMESTAMPTZ NOT NULL  -- when the notification was made (pipeline clock)
 );

@@ -16,9 +16,7 @@ WITH life AS (
 notified AS (
   SELECT alert_id, min(ts) AS first_notified_at, count(*) AS notifications
   FROM (
-    SELECT unnest(from_json(member_ids, '["VARCHAR"]')) AS alert_id, ts
-    FROM alerts
-    WHERE state = 'notified' AND member_ids IS NOT NULL
+    SELECT alert_id, ts FROM alert_notification_members
   )
   GROUP BY alert_id
 ),

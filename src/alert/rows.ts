@@ -33,7 +33,8 @@ export function transitionRow(r: AlertRecord, recordedAt: number, sinks?: string
     group_key: r.groupKey,
     notify_state: r.notifyState,
     alert_count: r.count,
-    member_ids: json(r.memberIds),
+    // Members are rows of alert_notification_members (memberRows), not a JSON list here.
+    member_ids: undefined,
     sinks,
     attempts: undefined,
     reason: r.reason,
@@ -66,4 +67,12 @@ export function outcomeRow(o: DeliveryOutcome, at: number): TableRow {
     attempts: o.attempts,
     reason: o.reason,
   };
+}
+
+export const ALERT_MEMBERS_TABLE = 'alert_notification_members';
+
+/** One row per alert a notification covered (empty for lifecycle rows). */
+export function memberRows(r: AlertRecord): TableRow[] {
+  if (r.state !== 'notified' || !r.memberIds) return [];
+  return r.memberIds.map((alertId) => ({ notification_id: r.alertId, alert_id: alertId, ts: r.at }));
 }

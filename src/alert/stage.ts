@@ -20,7 +20,7 @@ import { AlertsConfig } from './config.js';
 import { SinkQueue, type DeliveryOutcome, type RetryOptions } from './dispatch.js';
 import { AlertEngine, type AlertRecord, type GroupInfo, type Signal } from './engine.js';
 import { DEFAULT_DRILLDOWN, LinkBuilder, serverUrl, type Drilldown } from './link.js';
-import { outcomeRow, transitionRow } from './rows.js';
+import { ALERT_MEMBERS_TABLE, memberRows, outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
 import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
 import { buildSinks, queueSinks, type BuildSinksOptions } from './sinks/build.js';
@@ -260,7 +260,10 @@ export class AlertStage implements Stage {
     const notify = this.queues.length > 0 && (ctx.live || this.config.notify_replays);
     const sinkNames = notify ? this.queues.map((q) => q.sink.name).join(',') : '';
     const recordedAt = this.wall();
-    for (const r of this.records) ctx.emit(ALERTS_TABLE, transitionRow(r, recordedAt, r.state === 'notified' ? sinkNames : undefined));
+    for (const r of this.records) {
+      ctx.emit(ALERTS_TABLE, transitionRow(r, recordedAt, r.state === 'notified' ? sinkNames : undefined));
+      for (const m of memberRows(r)) ctx.emit(ALERT_MEMBERS_TABLE, m);
+    }
     this.records = [];
     for (const { o, at } of this.outcomes) ctx.emit(ALERTS_TABLE, outcomeRow(o, at));
     this.outcomes = [];
