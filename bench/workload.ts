@@ -45,3 +45,38 @@ export function rate(n: number, ms: number): number {
 export function fmtRate(r: number): string {
   return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : `${(r / 1e3).toFixed(1)}k/s`;
 }
+
+/**
+ * DuckDB's own bulk load of a workload file into crisiscx's tables (the same columns and casts the
+ * pipeline produces), as labelled statements run in order; the last drops the staging table.
+ */
+export function bulkLoadStatements(file: string): [string, string][] {
+  const f = file.replaceAll("'", "''");
+  return [
+    [
+      'read_ndjson_objects → staging table',
+      `CREATE TEMP TABLE stage AS
+    SELECT json AS raw, json->>'id' AS id, json->>'type' AS type,
+           CASE WHEN json_type(json->'ts') = 'VARCHAR' THEN (json->>'ts')::TIMESTAMPTZ ELSE to_timestamp((json->>'ts')::DOUBLE / 1000) END AS ts,
+           coalesce(json->>'brand', 'default') AS brand, json->>'source' AS source,
+           json->>'conversationId' AS conversation_id, json->>'customerId' AS customer_id,
+           json->>'channel' AS channel, json->>'direction' AS direction, json->>'agentId' AS agent_id,
+           json->>'text' AS text, json->>'lang' AS lang, coalesce((json->>'public')::BOOLEAN, true) AS public,
+           (json->>'sentiment')::DOUBLE AS sentiment, json->>'action' AS action, json->>'severity' AS severity,
+           json->>'status' AS status, json->>'topic' AS topic, json->>'promiseId' AS promise_id,
+           (json->>'dueAt')::TIMESTAMPTZ AS due_at, json->>'kind' AS kind, json->>'incidentId' AS incident_id,
+           json->>'title' AS title, (json->>'score')::INTEGER AS score
+    FROM read_ndjson_objects('${f}', ignore_errors = true)
+    WHERE try_cast(json->>'ts' AS TIMESTAMPTZ) IS NOT NULL OR json_type(json->'ts') IN ('BIGINT', 'UBIGINT', 'DOUBLE')`,
+    ],
+    ['events', `INSERT INTO events SELECT id, type, ts, brand, source, conversation_id, customer_id, NULL, now(), raw FROM stage`],
+    ['messages', `INSERT INTO messages SELECT id, ts, brand, source, conversation_id, channel, direction, customer_id, agent_id, text, lang, public, sentiment, NULL, NULL, NULL FROM stage WHERE type = 'message'`],
+    ['tickets', `INSERT INTO tickets SELECT id, ts, brand, source, conversation_id, action, severity, status, customer_id, channel, topic FROM stage WHERE type = 'ticket'`],
+    ['promises', `INSERT INTO promises SELECT id, ts, brand, source, conversation_id, promise_id, action, due_at, kind, agent_id, text FROM stage WHERE type = 'promise'`],
+    ['broadcasts', `INSERT INTO broadcasts SELECT id, ts, brand, source, channel, text, incident_id FROM stage WHERE type = 'broadcast'`],
+    ['impacts', `INSERT INTO impacts SELECT id, ts, brand, source, customer_id, incident_id, severity FROM stage WHERE type = 'impact'`],
+    ['incidents', `INSERT INTO incidents SELECT id, ts, brand, source, incident_id, action, title, severity FROM stage WHERE type = 'incident'`],
+    ['csat', `INSERT INTO csat SELECT id, ts, brand, source, conversation_id, score, customer_id FROM stage WHERE type = 'csat'`],
+    ['drop staging table', 'DROP TABLE stage'],
+  ];
+}

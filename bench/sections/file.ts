@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parsePipelineConfig } from '../../src/config/pipeline.js';
 import { buildPipeline, buildSource } from '../../src/pipeline/build.js';
 import { Database } from '../../src/store/database.js';
-import { fmtRate, rate, workloadFile } from '../workload.js';
+import { bulkLoadStatements, fmtRate, rate, workloadFile } from '../workload.js';
 import type { BenchResult } from './index.js';
 
 function fresh(name: string): string {
@@ -23,29 +23,8 @@ async function bulkLoad(file: string): Promise<{ ms: number; rows: number }> {
   const path = fresh('bulk');
   const db = await Database.open(path, { settings: { memory_limit: '1GB' } });
   const t0 = performance.now();
-  const f = file.replaceAll("'", "''");
   await db.run('BEGIN');
-  await db.run(`CREATE TEMP TABLE stage AS
-    SELECT json AS raw, json->>'id' AS id, json->>'type' AS type,
-           CASE WHEN json_type(json->'ts') = 'VARCHAR' THEN (json->>'ts')::TIMESTAMPTZ ELSE to_timestamp((json->>'ts')::DOUBLE / 1000) END AS ts,
-           coalesce(json->>'brand', 'default') AS brand, json->>'source' AS source,
-           json->>'conversationId' AS conversation_id, json->>'customerId' AS customer_id,
-           json->>'channel' AS channel, json->>'direction' AS direction, json->>'agentId' AS agent_id,
-           json->>'text' AS text, json->>'lang' AS lang, coalesce((json->>'public')::BOOLEAN, true) AS public,
-           (json->>'sentiment')::DOUBLE AS sentiment, json->>'action' AS action, json->>'severity' AS severity,
-           json->>'status' AS status, json->>'topic' AS topic, json->>'promiseId' AS promise_id,
-           (json->>'dueAt')::TIMESTAMPTZ AS due_at, json->>'kind' AS kind, json->>'incidentId' AS incident_id,
-           json->>'title' AS title, (json->>'score')::INTEGER AS score
-    FROM read_ndjson_objects('${f}', ignore_errors = true)
-    WHERE try_cast(json->>'ts' AS TIMESTAMPTZ) IS NOT NULL OR json_type(json->'ts') IN ('BIGINT', 'UBIGINT', 'DOUBLE')`);
-  await db.run(`INSERT INTO events SELECT id, type, ts, brand, source, conversation_id, customer_id, NULL, now(), raw FROM stage`);
-  await db.run(`INSERT INTO messages SELECT id, ts, brand, source, conversation_id, channel, direction, customer_id, agent_id, text, lang, public, sentiment, NULL, NULL, NULL FROM stage WHERE type = 'message'`);
-  await db.run(`INSERT INTO tickets SELECT id, ts, brand, source, conversation_id, action, severity, status, customer_id, channel, topic FROM stage WHERE type = 'ticket'`);
-  await db.run(`INSERT INTO promises SELECT id, ts, brand, source, conversation_id, promise_id, action, due_at, kind, agent_id, text FROM stage WHERE type = 'promise'`);
-  await db.run(`INSERT INTO broadcasts SELECT id, ts, brand, source, channel, text, incident_id FROM stage WHERE type = 'broadcast'`);
-  await db.run(`INSERT INTO impacts SELECT id, ts, brand, source, customer_id, incident_id, severity FROM stage WHERE type = 'impact'`);
-  await db.run(`INSERT INTO incidents SELECT id, ts, brand, source, incident_id, action, title, severity FROM stage WHERE type = 'incident'`);
-  await db.run(`INSERT INTO csat SELECT id, ts, brand, source, conversation_id, score, customer_id FROM stage WHERE type = 'csat'`);
+  for (const [, sql] of bulkLoadStatements(file)) await db.run(sql);
   await db.run('COMMIT');
   const ms = performance.now() - t0;
   const rows = Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n);

@@ -11,6 +11,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type IHeaders } from 'kafkaj
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
 import { eventKey } from '../../src/contract/events.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
@@ -130,20 +131,9 @@ export async function groupProgress(group: string, topic: string): Promise<{ com
   });
 }
 
-/** Polls `check` until it returns a value other than undefined/false. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Polls `check` until it returns a value other than undefined/false (test/helpers/wait.ts, what first). */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  return waitUntil(check, what, timeoutMs, everyMs);
 }
 
 export function writeYaml(path: string, value: unknown): string {
