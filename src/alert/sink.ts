@@ -26,27 +26,13 @@ export interface AlertInstance {
   query?: string;
 }
 
-/** One notification: a single alert, or a group of alerts of one kind (count > 1). */
-export interface AlertNotification {
-  /** Stable dedupe key: the same condition always has the same key. */
-  key: string;
-  /** The rule that fired (`customer_silence`, `brand_silence`, `spike`, ...). */
-  rule: string;
-  state: 'firing' | 'resolved';
-  severity: AlertSeverity;
-  brand: string;
-  summary: string;
-  labels: Record<string, string>;
-  values: Record<string, number>;
-  /** When the condition started (epoch ms) and, once resolved, when it ended. */
-  startsAt: number;
-  endsAt?: number;
+/**
+ * One notification: a single alert, or a group of alerts of one kind (count > 1). It carries the
+ * fields of an alert (for a group: the group key, its summary and labels), plus what grouping adds.
+ */
+export interface AlertNotification extends Omit<AlertInstance, 'id'> {
   /** How many alerts this notification stands for (grouping). */
   count: number;
-  /** Link back to the data (a page or a SQL query). */
-  link?: string;
-  /** The SQL over the views behind it (for `crisiscx sql` or the SQL API). */
-  query?: string;
   /** Unique per notification (the `alert_id` of its `notified` row in the `alerts` table). */
   id?: string;
   /** When the engine decided to send it, on the pipeline clock (epoch ms). */
