@@ -148,28 +148,43 @@ function push<T>(list: T[], item: T, max: number): void {
   if (list.length > max) list.shift();
 }
 
+/** One brand's entries: the look-up map, and the same entries in the order they took their place. */
+interface Shelf<V> {
+  map: Map<string, V>;
+  /** Entries in placement order from `head`; `ids[i]` is the key of `queue[i]`. */
+  queue: V[];
+  ids: string[];
+  head: number;
+}
+
 /**
  * A map per brand with one bound over all brands, forgetting the least recently seen first.
  * Keys are ids within a brand (no concatenated keys to build and hash per message). Seeing an
- * entry again only updates its `last`; the map's order is fixed up lazily ("second chance"): when
- * the entry at the front is due for eviction or expiry but was seen since it was placed, it moves
- * to the back instead. So a message costs one look-up, and reordering is paid once per window.
+ * entry again only updates its `last`; the order is fixed up lazily ("second chance"): when the
+ * entry at the front is due for eviction or expiry but was seen since it was placed, it moves to
+ * the back instead. So a message costs one look-up, and reordering is paid once per window.
+ *
+ * The order is an explicit queue beside the map, not the map's own insertion order: a JS Map that
+ * is emptied from the front keeps the deleted slots until it next grows, and finding its first
+ * entry walks over all of them (at 100,000 entries that walk dominated the whole score stage).
  */
 class BrandedMap<V extends Entry> {
-  private readonly byBrand = new Map<string, Map<string, V>>();
+  private readonly byBrand = new Map<string, Shelf<V>>();
   size = 0;
 
   constructor(private readonly max: number) {}
 
   get(brand: string, id: string): V | undefined {
-    return this.byBrand.get(brand)?.get(id);
+    return this.byBrand.get(brand)?.map.get(id);
   }
 
   add(brand: string, id: string, v: V): void {
-    let m = this.byBrand.get(brand);
-    if (!m) this.byBrand.set(brand, (m = new Map()));
+    let shelf = this.byBrand.get(brand);
+    if (!shelf) this.byBrand.set(brand, (shelf = { map: new Map(), queue: [], ids: [], head: 0 }));
     v.placed = v.last;
-    m.set(id, v);
+    shelf.map.set(id, v);
+    shelf.queue.push(v);
+    shelf.ids.push(id);
     this.size++;
     while (this.size > this.max) this.evictOldest();
   }
@@ -177,24 +192,24 @@ class BrandedMap<V extends Entry> {
   /** Drops the least recently seen entry of all brands (few brands: a scan of their front entries). */
   private evictOldest(): void {
     for (;;) {
-      let victim: Map<string, V> | undefined;
+      let victim: Shelf<V> | undefined;
       let oldest = Infinity;
-      for (const m of this.byBrand.values()) {
-        const first = m.values().next();
-        if (!first.done && first.value.placed < oldest) {
-          oldest = first.value.placed;
-          victim = m;
+      for (const shelf of this.byBrand.values()) {
+        if (shelf.head < shelf.queue.length && shelf.queue[shelf.head]!.placed < oldest) {
+          oldest = shelf.queue[shelf.head]!.placed;
+          victim = shelf;
         }
       }
       if (!victim) return;
-      const [k, v] = victim.entries().next().value as [string, V];
-      victim.delete(k);
+      const [id, v] = shift(victim);
       if (v.last > v.placed) {
         // Seen since it was placed: second chance at the back.
         v.placed = v.last;
-        victim.set(k, v);
+        victim.queue.push(v);
+        victim.ids.push(id);
         continue;
       }
+      victim.map.delete(id);
       this.size--;
       return;
     }
@@ -202,16 +217,33 @@ class BrandedMap<V extends Entry> {
 
   /** Drops entries last seen before `from`; stops, per brand, at the first entry placed since. */
   expire(from: number): void {
-    for (const [brand, m] of this.byBrand) {
-      for (const [k, v] of m) {
-        if (v.placed >= from) break;
-        m.delete(k);
+    for (const [brand, shelf] of this.byBrand) {
+      while (shelf.head < shelf.queue.length && shelf.queue[shelf.head]!.placed < from) {
+        const [id, v] = shift(shelf);
         if (v.last >= from) {
           v.placed = v.last;
-          m.set(k, v);
-        } else this.size--;
+          shelf.queue.push(v);
+          shelf.ids.push(id);
+        } else {
+          shelf.map.delete(id);
+          this.size--;
+        }
       }
-      if (m.size === 0) this.byBrand.delete(brand);
+      if (shelf.map.size === 0) this.byBrand.delete(brand);
     }
   }
+}
+
+/** Takes the front entry off a shelf's queue; the consumed front is cut off once it is half the queue. */
+function shift<V>(shelf: Shelf<V>): [string, V] {
+  const i = shelf.head++;
+  const out: [string, V] = [shelf.ids[i]!, shelf.queue[i]!];
+  // Let go of the entry now: the slot itself stays until the cut.
+  shelf.queue[i] = undefined as unknown as V;
+  if (shelf.head >= 1024 && shelf.head * 2 >= shelf.queue.length) {
+    shelf.queue = shelf.queue.slice(shelf.head);
+    shelf.ids = shelf.ids.slice(shelf.head);
+    shelf.head = 0;
+  }
+  return out;
 }
