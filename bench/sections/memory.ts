@@ -22,19 +22,33 @@ const T0 = Date.parse('2026-03-14T06:00:00Z');
 const MIB = 2 ** 20;
 const CHILD_FLAG = '--memory-child';
 
+/** JS heap in use and memory outside it (typed arrays: the detectors' columns), after a full GC. */
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
 interface Measured {
   silences: number;
   promises: number;
   baseRss: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** Heap + external bytes the open state added: per open conversation, per open promise. */
+  bytesPerConversation: number;
+  bytesPerPromise: number;
   openSilences: number;
   openPromises: number;
   tickMs: number;
   feedSecs: number;
 }
 
-function collect(): () => void {
+/** A full garbage collection, also under tsx (which does not pass --expose-gc). */
+export function collect(): () => void {
   // tsx does not pass --expose-gc; turn it on here so the figures are after a full collection.
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
@@ -43,8 +57,14 @@ function collect(): () => void {
 /** The child: builds the two stages, feeds them, measures itself, prints one JSON line. */
 async function measure(silences: number, promises: number): Promise<Measured> {
   const gc = collect();
-  gc();
-  const baseRss = process.memoryUsage().rss;
+  const mem = (): Mem => {
+    // Typed arrays' memory is released after the collection that found them dead: collect twice.
+    gc();
+    gc();
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    return { rss, heapUsed, heapTotal, external };
+  };
+  const base = mem();
   const config = parsePipelineConfig({ serve: { enabled: false } }, 'bench');
   const clock = new ManualClock(T0);
   const silence = (await createSilenceStage({ config, clock, live: true }))!;
@@ -72,6 +92,7 @@ async function measure(silences: number, promises: number): Promise<Measured> {
     await promise.onEvents!(envs, ctx);
     detections.length = 0;
   }
+  const afterSilences = mem();
   // Explicit promises made by agents, due within the next week: all open.
   for (let i = 0; i < promises; i += batch) {
     const envs: Envelope[] = [];
@@ -87,6 +108,8 @@ async function measure(silences: number, promises: number): Promise<Measured> {
     detections.length = 0;
   }
   const feedSecs = (performance.now() - t0) / 1000;
+  const afterPromises = mem();
+  const held = (a: Mem, b: Mem) => b.heapUsed + b.external - (a.heapUsed + a.external);
   // A live tick before anything is due: nothing fires, the state stays open.
   clock.set(T0);
   const k0 = performance.now();
@@ -98,12 +121,25 @@ async function measure(silences: number, promises: number): Promise<Measured> {
   const tickMs = (performance.now() - k0) / ticks;
   const fired = detections.filter((d) => d.state === 'firing').length;
   if (fired > 0) throw new Error(`expected nothing due at the measuring time, but ${fired} detections fired: the workload is wrong`);
-  gc();
-  const mem = process.memoryUsage();
+  const end = mem();
   // Counted after the measurement, which also keeps both stages reachable until then.
   const openSilences = (silence as SilenceStage).tracker.openCount;
   const openPromises = (promise as unknown as { tracker: { size: number } }).tracker.size;
-  return { silences, promises, baseRss, rss: mem.rss, heapUsed: mem.heapUsed, openSilences, openPromises, tickMs, feedSecs };
+  return {
+    silences,
+    promises,
+    baseRss: base.rss,
+    rss: end.rss,
+    heapUsed: end.heapUsed,
+    heapTotal: end.heapTotal,
+    external: end.external,
+    bytesPerConversation: held(base, afterSilences) / silences,
+    bytesPerPromise: held(afterSilences, afterPromises) / promises,
+    openSilences,
+    openPromises,
+    tickMs,
+    feedSecs,
+  };
 }
 
 export async function memory(): Promise<BenchResult[]> {
@@ -131,6 +167,9 @@ export async function memory(): Promise<BenchResult[]> {
   process.stdout.write(
     `   fed in ${m.feedSecs.toFixed(1)} s; process RSS ${(m.rss / MIB).toFixed(0)} MiB (${((m.rss - m.baseRss) / MIB).toFixed(0)} MiB over the ${(m.baseRss / MIB).toFixed(0)} MiB of an idle process), JS heap ${(m.heapUsed / MIB).toFixed(0)} MiB after GC\n`,
   );
+  process.stdout.write(
+    `   JS heap ${(m.heapUsed / MIB).toFixed(0)} of ${(m.heapTotal / MIB).toFixed(0)} MiB reserved in use, ${(m.external / MIB).toFixed(0)} MiB outside it (typed-array columns); state: ${m.bytesPerConversation.toFixed(0)} B per open conversation, ${m.bytesPerPromise.toFixed(0)} B per open promise\n`,
+  );
   process.stdout.write(`   open at the end: ${m.openSilences} conversations waiting, ${m.openPromises} promises\n`);
   if (m.openSilences < silences || m.openPromises < promises) throw new Error(`the stages hold less than fed (${m.openSilences} conversations, ${m.openPromises} promises): the figure would flatter`);
   process.stdout.write(`   live tick (silence + promises) with nothing due: ${(m.tickMs * 1000).toFixed(0)} µs\n`);
@@ -138,6 +177,8 @@ export async function memory(): Promise<BenchResult[]> {
   return [
     { section: 'memory', figure: `process RSS, ${label}`, value: `${(m.rss / MIB).toFixed(0)} MiB`, target: full ? '< 600 MB' : undefined, met: full ? m.rss < 600e6 : undefined },
     { section: 'memory', figure: 'JS heap after GC, same state', value: `${(m.heapUsed / MIB).toFixed(0)} MiB` },
+    { section: 'memory', figure: 'state per open conversation (heap + columns)', value: `${m.bytesPerConversation.toFixed(0)} B` },
+    { section: 'memory', figure: 'state per open promise (heap + columns)', value: `${m.bytesPerPromise.toFixed(0)} B` },
     { section: 'memory', figure: 'live tick, nothing due, same state', value: `${(m.tickMs * 1000).toFixed(0)} µs` },
   ];
 }

@@ -8,6 +8,8 @@
  * business hours (where the channel has them) and pauses while the ticket waits on the customer.
  * Warnings at fractions of the limit, firing at the limit, resolved at the end: each at the exact
  * time it was reached. Due checks sit in a min-heap, so a tick costs what is due, not what is open.
+ * The state is columns of typed arrays indexed by slot (see Conversations): about 220 bytes per
+ * conversation with its id strings, so a million waiting customers take about 210 MiB.
  * View silence_gaps applies the same rules to the stored messages.
  *
  * Brand silence, per brand: while a crisis runs (a spike detection is firing, or an incident is
@@ -20,6 +22,7 @@
  */
 import { MESSAGE_CHANNELS, type MessageChannel, type Severity } from '../../contract/events.js';
 import type { Detection } from '../../pipeline/stage.js';
+import { DueHeap, grow } from '../compact/heap.js';
 import { BusinessCalendar } from './calendar.js';
 import type { SilenceConfig } from './config.js';
 import { pleasantryMatcher, pleasantryPattern } from './pleasantry.js';
@@ -42,46 +45,170 @@ export interface GapRecord {
   inboundCount: number;
 }
 
-/** A conversation, kept compact: a million open ones must fit in a few hundred MB. */
-class Conv {
-  /** brand + NUL + conversation id (the map key). */
-  key: string;
-  brandLen: number;
+const NIL = -1;
+const SOLVED = 1;
+const PAUSED = 2;
+
+/**
+ * Every conversation held, as columns indexed by a slot number (struct of arrays): a million
+ * waiting customers cost typed-array cells and their id strings, not a million objects with boxed
+ * numbers. Brands are interned; ids are looked up per brand, so no key string is built per
+ * conversation. Slots are kept in a list in last-activity order (oldest first) for forgetting, and
+ * freed slots are reused.
+ */
+class Conversations {
+  brand = new Uint32Array(0);
   /** Channel index of the message that started the gap (or the latest inbound). */
-  ch = 0;
-  sev = 0;
-  solved = false;
-  paused = false;
-  /** Time of the latest ticket event applied (older ones are ignored). */
-  ticketTs = Number.NEGATIVE_INFINITY;
-  lastReplyAt = Number.NEGATIVE_INFINITY;
-  ticketCustomer: string | undefined = undefined;
-  /** Open gap: start (NaN when none), inbound messages in it, its customer. */
-  gapStart = Number.NaN;
-  gapCount = 0;
-  gapCustomer: string | undefined = undefined;
-  /** Clock time paused so far in the gap (business time where a calendar applies), and since when. */
-  pausedMs = 0;
-  pausedSince = Number.NaN;
+  ch = new Uint8Array(0);
+  sev = new Uint8Array(0);
+  /** SOLVED | PAUSED. */
+  flags = new Uint8Array(0);
   /** Warnings emitted (1..n), n + 1 once fired. */
-  stage = 0;
-  /** Heap entry version (older entries are stale). */
-  ver = 0;
-  lastActivity = 0;
+  stage = new Uint8Array(0);
+  /** Inbound messages in the open gap. */
+  gapCount = new Uint32Array(0);
+  /** Heap entry version (older entries are stale); never reset, so a reused slot's old entries stay stale. */
+  ver = new Uint32Array(0);
+  /** Time of the latest ticket event applied (older ones are ignored). */
+  ticketTs = new Float64Array(0);
+  lastReplyAt = new Float64Array(0);
+  /** Open gap start (NaN when none). */
+  gapStart = new Float64Array(0);
+  /** Clock time paused so far in the gap (business time where a calendar applies), and since when. */
+  pausedMs = new Float64Array(0);
+  pausedSince = new Float64Array(0);
+  lastActivity = new Float64Array(0);
+  /** Last-activity list (oldest first); `next` also chains free slots. */
+  prev = new Int32Array(0);
+  next = new Int32Array(0);
+  id: string[] = [];
+  ticketCustomer: (string | undefined)[] = [];
+  gapCustomer: (string | undefined)[] = [];
 
-  constructor(key: string, brandLen: number) {
-    this.key = key;
-    this.brandLen = brandLen;
+  readonly brandCode = new Map<string, number>();
+  readonly brandName: string[] = [];
+  /** Per brand code: conversation id → slot. */
+  readonly index: Map<string, number>[] = [];
+  head = NIL;
+  tail = NIL;
+  private free = NIL;
+  /** Slots ever used (the high-water mark); `count` of them hold a conversation. */
+  used = 0;
+  count = 0;
+
+  get capacity(): number {
+    return this.ver.length;
   }
 
-  get brand(): string {
-    return this.key.slice(0, this.brandLen);
+  /** Bytes of the columns (typed arrays and the reference arrays), without the strings and maps. */
+  get columnBytes(): number {
+    const typed = [this.brand, this.ch, this.sev, this.flags, this.stage, this.gapCount, this.ver, this.ticketTs, this.lastReplyAt, this.gapStart, this.pausedMs, this.pausedSince, this.lastActivity, this.prev, this.next];
+    return typed.reduce((n, a) => n + a.byteLength, 0) + 8 * (this.id.length + this.ticketCustomer.length + this.gapCustomer.length);
   }
-  get conversationId(): string {
-    return this.key.slice(this.brandLen + 1);
+
+  private growTo(n: number): void {
+    this.brand = grow(this.brand, n);
+    this.ch = grow(this.ch, n);
+    this.sev = grow(this.sev, n);
+    this.flags = grow(this.flags, n);
+    this.stage = grow(this.stage, n);
+    this.gapCount = grow(this.gapCount, n);
+    this.ver = grow(this.ver, n);
+    this.ticketTs = grow(this.ticketTs, n);
+    this.lastReplyAt = grow(this.lastReplyAt, n);
+    this.gapStart = grow(this.gapStart, n);
+    this.pausedMs = grow(this.pausedMs, n);
+    this.pausedSince = grow(this.pausedSince, n);
+    this.lastActivity = grow(this.lastActivity, n);
+    this.prev = grow(this.prev, n);
+    this.next = grow(this.next, n);
   }
-  get open(): boolean {
-    return this.gapStart === this.gapStart;
+
+  /** The slot of a conversation, or -1. */
+  find(brand: string, conversationId: string): number {
+    const b = this.brandCode.get(brand);
+    return b === undefined ? NIL : (this.index[b]!.get(conversationId) ?? NIL);
+  }
+
+  /** A new slot for a conversation, at the end of the activity list. */
+  add(brand: string, conversationId: string): number {
+    let b = this.brandCode.get(brand);
+    if (b === undefined) {
+      b = this.brandName.length;
+      this.brandCode.set(brand, b);
+      this.brandName.push(brand);
+      this.index.push(new Map());
+    }
+    let s = this.free;
+    if (s !== NIL) {
+      this.free = this.next[s]!;
+    } else {
+      s = this.used++;
+      if (s >= this.capacity) this.growTo(Math.max(1024, s + 1));
+      this.id.push(conversationId);
+      this.ticketCustomer.push(undefined);
+      this.gapCustomer.push(undefined);
+    }
+    this.brand[s] = b;
+    this.ch[s] = 0;
+    this.sev[s] = 0;
+    this.flags[s] = 0;
+    this.stage[s] = 0;
+    this.gapCount[s] = 0;
+    this.ticketTs[s] = Number.NEGATIVE_INFINITY;
+    this.lastReplyAt[s] = Number.NEGATIVE_INFINITY;
+    this.gapStart[s] = Number.NaN;
+    this.pausedMs[s] = 0;
+    this.pausedSince[s] = Number.NaN;
+    this.lastActivity[s] = 0;
+    this.id[s] = conversationId;
+    this.ticketCustomer[s] = undefined;
+    this.gapCustomer[s] = undefined;
+    this.index[b]!.set(conversationId, s);
+    this.count++;
+    this.append(s);
+    return s;
+  }
+
+  /** Drops a conversation; its slot is reused. */
+  remove(s: number): void {
+    this.index[this.brand[s]!]!.delete(this.id[s]!);
+    this.unlink(s);
+    this.ver[s]!++;
+    this.id[s] = '';
+    this.ticketCustomer[s] = undefined;
+    this.gapCustomer[s] = undefined;
+    this.next[s] = this.free;
+    this.free = s;
+    this.count--;
+  }
+
+  private append(s: number): void {
+    this.prev[s] = this.tail;
+    this.next[s] = NIL;
+    if (this.tail === NIL) this.head = s;
+    else this.next[this.tail] = s;
+    this.tail = s;
+  }
+
+  private unlink(s: number): void {
+    const p = this.prev[s]!;
+    const n = this.next[s]!;
+    if (p === NIL) this.head = n;
+    else this.next[p] = n;
+    if (n === NIL) this.tail = p;
+    else this.prev[n] = p;
+  }
+
+  /** Moves a slot to the end of the activity list (most recent). */
+  touch(s: number): void {
+    if (s === this.tail) return;
+    this.unlink(s);
+    this.append(s);
+  }
+
+  isOpen(s: number): boolean {
+    return this.gapStart[s] === this.gapStart[s];
   }
 }
 
@@ -153,18 +280,18 @@ const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const NONE = Object.freeze([]) as unknown as Detection[];
 
 export class SilenceTracker {
-  private readonly convs = new Map<string, Conv>();
+  private readonly convs = new Conversations();
   private readonly brands = new Map<string, BrandState>();
-  /** Min-heap of due checks: parallel arrays (time, conversation, version). */
-  private readonly heapDue: number[] = [];
-  private readonly heapConv: Conv[] = [];
-  private readonly heapVer: number[] = [];
+  /** Due checks of open gaps: (time, slot, version). */
+  private readonly heap = new DueHeap();
   private out: Detection[] = [];
   private readonly isPleasantry: (text: string | undefined) => boolean;
-  private readonly calendars = new Map<number, BusinessCalendar>();
+  /** Business calendar per channel index (undefined: every hour counts). */
+  private readonly calendars: (BusinessCalendar | undefined)[];
   private readonly pause: Set<string>;
   private readonly channelLimits: number[];
   private readonly severityLimits: number[];
+  private readonly warnAt: number[];
   /** Latest time seen (events or ticks). */
   now = Number.NEGATIVE_INFINITY;
   /** Gaps that ended (for tests and comparisons; off unless a listener is set). */
@@ -174,22 +301,33 @@ export class SilenceTracker {
   constructor(readonly config: SilenceConfig) {
     const c = config.customer;
     this.isPleasantry = c.pleasantries ? pleasantryMatcher(pleasantryPattern(c.extra_pleasantries)) : () => false;
-    for (const [ch, bh] of Object.entries(c.business_hours)) if (bh) this.calendars.set(MESSAGE_CHANNELS.indexOf(ch as MessageChannel), new BusinessCalendar(bh));
+    this.calendars = MESSAGE_CHANNELS.map((ch) => {
+      const bh = c.business_hours[ch];
+      return bh ? new BusinessCalendar(bh) : undefined;
+    });
     this.pause = new Set(c.pause_statuses);
     this.channelLimits = MESSAGE_CHANNELS.map((ch) => c.channel_thresholds_secs[ch] * 1000);
     this.severityLimits = SEV_NAMES.map((s) => (s === 'none' ? Number.POSITIVE_INFINITY : (c.severity_thresholds_secs[s] ?? Number.POSITIVE_INFINITY) * 1000));
+    this.warnAt = c.warn_at;
   }
 
   /** Open conversations (gaps) now. */
   get openCount(): number {
+    const cv = this.convs;
     let n = 0;
-    for (const c of this.convs.values()) if (c.open) n++;
+    for (let s = cv.head; s !== NIL; s = cv.next[s]!) if (cv.isOpen(s)) n++;
     return n;
   }
 
   /** Conversations held in memory (open or recently answered). */
   get size(): number {
-    return this.convs.size;
+    return this.convs.count;
+  }
+
+  /** What the state holds, for benchmarks: conversations, slots allocated, heap entries and column bytes. */
+  stats(): { conversations: number; capacity: number; heapEntries: number; columnBytes: number; heapBytes: number } {
+    const cv = this.convs;
+    return { conversations: cv.count, capacity: cv.capacity, heapEntries: this.heap.size, columnBytes: cv.columnBytes, heapBytes: this.heap.bytes };
   }
 
   /** The limit (ms) for a channel and severity: the smaller of the two that apply. */
@@ -197,208 +335,182 @@ export class SilenceTracker {
     return Math.min(this.channelLimits[ch]!, this.severityLimits[sev]!);
   }
 
-  private conv(brand: string, conversationId: string, ts: number): Conv {
-    const key = `${brand}\u0000${conversationId}`;
-    let c = this.convs.get(key);
-    if (c) {
-      // Re-inserted on every touch: the map stays in last-activity order for forgetting.
-      this.convs.delete(key);
-    } else {
-      c = new Conv(key, brand.length);
-    }
-    c.lastActivity = Math.max(c.lastActivity, ts);
-    this.convs.set(key, c);
-    return c;
+  /** The slot of a conversation, added if new, moved to the end of the activity list. */
+  private conv(brand: string, conversationId: string, ts: number): number {
+    const cv = this.convs;
+    let s = cv.find(brand, conversationId);
+    if (s === NIL) s = cv.add(brand, conversationId);
+    else cv.touch(s);
+    if (ts > cv.lastActivity[s]!) cv.lastActivity[s] = ts;
+    return s;
   }
 
-  private clockMs(c: Conv, a: number, b: number): number {
-    const cal = this.calendars.get(c.ch);
+  private clockMs(s: number, a: number, b: number): number {
+    const cal = this.calendars[this.convs.ch[s]!];
     return cal ? cal.openMs(a, b) : Math.max(0, b - a);
   }
 
   /** Clock time of [a, b) on a channel: its business hours where it has them, else all of it. */
   clockMsFor(channel: MessageChannel, a: number, b: number): number {
-    const cal = this.calendars.get(MESSAGE_CHANNELS.indexOf(channel));
+    const cal = this.calendars[MESSAGE_CHANNELS.indexOf(channel)];
     return cal ? cal.openMs(a, b) : Math.max(0, b - a);
   }
 
   /** Counted waiting time of the open gap at t. */
-  waitedMs(c: Conv, t: number): number {
-    if (!c.open) return 0;
-    const paused = c.paused && c.pausedSince === c.pausedSince ? this.clockMs(c, c.pausedSince, t) : 0;
-    return Math.max(0, this.clockMs(c, c.gapStart, t) - c.pausedMs - paused);
+  private waitedMs(s: number, t: number): number {
+    const cv = this.convs;
+    if (!cv.isOpen(s)) return 0;
+    const since = cv.pausedSince[s]!;
+    const paused = cv.flags[s]! & PAUSED && since === since ? this.clockMs(s, since, t) : 0;
+    return Math.max(0, this.clockMs(s, cv.gapStart[s]!, t) - cv.pausedMs[s]! - paused);
   }
 
   /** When the counted wait reaches `targetMs` (Infinity while paused). */
-  private reachesAt(c: Conv, targetMs: number): number {
-    if (c.paused) return Number.POSITIVE_INFINITY;
-    const cal = this.calendars.get(c.ch);
-    const need = targetMs + c.pausedMs;
-    return cal ? cal.addOpen(c.gapStart, need) : c.gapStart + need;
+  private reachesAt(s: number, targetMs: number): number {
+    const cv = this.convs;
+    if (cv.flags[s]! & PAUSED) return Number.POSITIVE_INFINITY;
+    const cal = this.calendars[cv.ch[s]!];
+    const need = targetMs + cv.pausedMs[s]!;
+    return cal ? cal.addOpen(cv.gapStart[s]!, need) : cv.gapStart[s]! + need;
   }
 
-  private targets(c: Conv): number[] {
-    const limit = this.limitMs(c.ch, c.sev);
-    return [...this.config.customer.warn_at.map((f) => f * limit), limit];
+  /** Marks of a gap: the warnings, then the limit (index warn_at.length). */
+  private target(s: number, i: number): number {
+    const limit = this.limitMs(this.convs.ch[s]!, this.convs.sev[s]!);
+    return i < this.warnAt.length ? this.warnAt[i]! * limit : limit;
   }
 
   /** (Re)schedules the next check of an open gap; never earlier than `notBefore`. */
-  private schedule(c: Conv, notBefore = Number.NEGATIVE_INFINITY): void {
-    c.ver++;
-    if (!c.open || !this.config.customer.enabled) return;
-    const ts = this.targets(c);
-    if (c.stage >= ts.length) return;
-    const due = this.reachesAt(c, ts[c.stage]!);
+  private schedule(s: number, notBefore = Number.NEGATIVE_INFINITY): void {
+    const cv = this.convs;
+    cv.ver[s]!++;
+    if (!cv.isOpen(s) || !this.config.customer.enabled) return;
+    if (cv.stage[s]! > this.warnAt.length) return;
+    const due = this.reachesAt(s, this.target(s, cv.stage[s]!));
     if (due === Number.POSITIVE_INFINITY) return;
-    this.push(Math.max(due, notBefore), c, c.ver);
+    this.heap.push(Math.max(due, notBefore), s, cv.ver[s]!);
   }
 
-  private push(due: number, c: Conv, ver: number): void {
-    const d = this.heapDue;
-    const cs = this.heapConv;
-    const vs = this.heapVer;
-    let i = d.length;
-    d.push(due);
-    cs.push(c);
-    vs.push(ver);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (d[p]! <= due) break;
-      d[i] = d[p]!;
-      cs[i] = cs[p]!;
-      vs[i] = vs[p]!;
-      i = p;
-    }
-    d[i] = due;
-    cs[i] = c;
-    vs[i] = ver;
+  private openGap(s: number, ts: number, ch: number, customer: string | undefined): void {
+    const cv = this.convs;
+    cv.gapStart[s] = ts;
+    cv.gapCount[s] = 1;
+    cv.ch[s] = ch;
+    cv.gapCustomer[s] = customer ?? cv.ticketCustomer[s];
+    cv.stage[s] = 0;
+    cv.pausedMs[s] = 0;
+    cv.pausedSince[s] = cv.flags[s]! & PAUSED ? ts : Number.NaN;
+    this.schedule(s, ts);
   }
 
-  private pop(): void {
-    const d = this.heapDue;
-    const cs = this.heapConv;
-    const vs = this.heapVer;
-    const lastD = d.pop()!;
-    const lastC = cs.pop()!;
-    const lastV = vs.pop()!;
-    const n = d.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      let m = 2 * i + 1;
-      if (m >= n) break;
-      if (m + 1 < n && d[m + 1]! < d[m]!) m++;
-      if (d[m]! >= lastD) break;
-      d[i] = d[m]!;
-      cs[i] = cs[m]!;
-      vs[i] = vs[m]!;
-      i = m;
-    }
-    d[i] = lastD;
-    cs[i] = lastC;
-    vs[i] = lastV;
+  private gapRecord(s: number, endedAt: number | null, endedBy: GapEnd | null): GapRecord {
+    const cv = this.convs;
+    return {
+      brand: cv.brandName[cv.brand[s]!]!,
+      conversationId: cv.id[s]!,
+      channel: MESSAGE_CHANNELS[cv.ch[s]!]!,
+      customerId: cv.gapCustomer[s],
+      startedAt: cv.gapStart[s]!,
+      endedAt,
+      endedBy,
+      inboundCount: cv.gapCount[s]!,
+    };
   }
 
-  private openGap(c: Conv, ts: number, ch: number, customer: string | undefined): void {
-    c.gapStart = ts;
-    c.gapCount = 1;
-    c.ch = ch;
-    c.gapCustomer = customer ?? c.ticketCustomer;
-    c.stage = 0;
-    c.pausedMs = 0;
-    c.pausedSince = c.paused ? ts : Number.NaN;
-    this.schedule(c, ts);
-  }
-
-  private closeGap(c: Conv, at: number, by: GapEnd): void {
-    if (!c.open) return;
-    if (c.stage > 0) this.out.push(this.customerDetection(c, 'resolved', at, by));
-    this.onGapEnd?.({ brand: c.brand, conversationId: c.conversationId, channel: MESSAGE_CHANNELS[c.ch]!, customerId: c.gapCustomer, startedAt: c.gapStart, endedAt: at, endedBy: by, inboundCount: c.gapCount });
-    c.gapStart = Number.NaN;
-    c.gapCount = 0;
-    c.stage = 0;
-    c.pausedMs = 0;
-    c.pausedSince = Number.NaN;
-    c.ver++;
+  private closeGap(s: number, at: number, by: GapEnd): void {
+    const cv = this.convs;
+    if (!cv.isOpen(s)) return;
+    if (cv.stage[s]! > 0) this.out.push(this.customerDetection(s, 'resolved', at, by));
+    this.onGapEnd?.(this.gapRecord(s, at, by));
+    cv.gapStart[s] = Number.NaN;
+    cv.gapCount[s] = 0;
+    cv.stage[s] = 0;
+    cv.pausedMs[s] = 0;
+    cv.pausedSince[s] = Number.NaN;
+    cv.gapCustomer[s] = undefined;
+    cv.ver[s]!++;
   }
 
   message(m: MessageInput): void {
     if (m.ts > this.now) this.now = m.ts;
+    const cv = this.convs;
     if (m.direction === 'outbound') {
       // An internal note ends no silence.
       if (!m.public) return;
-      const c = this.conv(m.brand, m.conversationId, m.ts);
-      if (m.ts > c.lastReplyAt) c.lastReplyAt = m.ts;
-      if (c.open && m.ts >= c.gapStart) this.closeGap(c, m.ts, 'reply');
+      const s = this.conv(m.brand, m.conversationId, m.ts);
+      if (m.ts > cv.lastReplyAt[s]!) cv.lastReplyAt[s] = m.ts;
+      if (cv.isOpen(s) && m.ts >= cv.gapStart[s]!) this.closeGap(s, m.ts, 'reply');
       return;
     }
-    const c = this.conv(m.brand, m.conversationId, m.ts);
+    const s = this.conv(m.brand, m.conversationId, m.ts);
     // A message on a solved conversation opens no silence by itself; one already answered neither.
-    if (c.solved || m.ts <= c.lastReplyAt) return;
+    if (cv.flags[s]! & SOLVED || m.ts <= cv.lastReplyAt[s]!) return;
     const ch = MESSAGE_CHANNELS.indexOf(m.channel);
-    if (c.open) {
-      if (m.ts >= c.gapStart) {
-        c.gapCount++;
+    if (cv.isOpen(s)) {
+      if (m.ts >= cv.gapStart[s]!) {
+        cv.gapCount[s]!++;
         return;
       }
       // Arrived late, from before the gap's start: the wait began earlier.
-      if (c.lastReplyAt !== Number.NEGATIVE_INFINITY && this.isPleasantry(m.text)) return;
-      c.gapStart = m.ts;
-      c.gapCount++;
-      c.ch = ch;
-      c.gapCustomer = m.customerId ?? c.ticketCustomer;
-      this.schedule(c, this.now);
+      if (cv.lastReplyAt[s] !== Number.NEGATIVE_INFINITY && this.isPleasantry(m.text)) return;
+      cv.gapStart[s] = m.ts;
+      cv.gapCount[s]!++;
+      cv.ch[s] = ch;
+      cv.gapCustomer[s] = m.customerId ?? cv.ticketCustomer[s];
+      this.schedule(s, this.now);
       return;
     }
     // A closing pleasantry after a reply opens no silence.
-    if (c.lastReplyAt !== Number.NEGATIVE_INFINITY && this.isPleasantry(m.text)) return;
-    this.openGap(c, m.ts, ch, m.customerId);
+    if (cv.lastReplyAt[s] !== Number.NEGATIVE_INFINITY && this.isPleasantry(m.text)) return;
+    this.openGap(s, m.ts, ch, m.customerId);
   }
 
   ticket(t: TicketInput): void {
     if (t.ts > this.now) this.now = t.ts;
-    const c = this.conv(t.brand, t.conversationId, t.ts);
-    if (t.ts < c.ticketTs) return;
-    c.ticketTs = t.ts;
-    if (t.customerId) c.ticketCustomer = t.customerId;
+    const cv = this.convs;
+    const s = this.conv(t.brand, t.conversationId, t.ts);
+    if (t.ts < cv.ticketTs[s]!) return;
+    cv.ticketTs[s] = t.ts;
+    if (t.customerId) cv.ticketCustomer[s] = t.customerId;
     let changed = false;
-    if (t.severity && sevCode(t.severity) !== c.sev) {
-      c.sev = sevCode(t.severity);
+    if (t.severity && sevCode(t.severity) !== cv.sev[s]) {
+      cv.sev[s] = sevCode(t.severity);
       changed = true;
     }
     if (t.status !== undefined) {
       const paused = this.pause.has(t.status.toLowerCase());
-      if (paused !== c.paused) {
-        if (c.open) {
-          if (paused) c.pausedSince = Math.max(t.ts, c.gapStart);
-          else if (c.pausedSince === c.pausedSince) {
-            c.pausedMs += this.clockMs(c, c.pausedSince, Math.max(t.ts, c.pausedSince));
-            c.pausedSince = Number.NaN;
+      if (paused !== ((cv.flags[s]! & PAUSED) !== 0)) {
+        if (cv.isOpen(s)) {
+          if (paused) cv.pausedSince[s] = Math.max(t.ts, cv.gapStart[s]!);
+          else if (cv.pausedSince[s] === cv.pausedSince[s]) {
+            cv.pausedMs[s]! += this.clockMs(s, cv.pausedSince[s]!, Math.max(t.ts, cv.pausedSince[s]!));
+            cv.pausedSince[s] = Number.NaN;
           }
         }
-        c.paused = paused;
+        cv.flags[s] = paused ? cv.flags[s]! | PAUSED : cv.flags[s]! & ~PAUSED;
         changed = true;
       }
     }
     if (t.action === 'solved' || t.action === 'closed') {
-      c.solved = true;
-      if (c.open) {
-        if (t.ts >= c.gapStart) this.closeGap(c, t.ts, 'solved');
-        else this.dropGap(c, t.ts);
+      cv.flags[s]! |= SOLVED;
+      if (cv.isOpen(s)) {
+        if (t.ts >= cv.gapStart[s]!) this.closeGap(s, t.ts, 'solved');
+        else this.dropGap(s, t.ts);
       }
       return;
     }
-    if (t.action !== 'updated') c.solved = false;
-    if (changed && c.open) this.schedule(c, t.ts);
+    if (t.action !== 'updated') cv.flags[s]! &= ~SOLVED;
+    if (changed && cv.isOpen(s)) this.schedule(s, t.ts);
   }
 
   /** A solve from before the gap began arrived late: the gap was never one (its messages came on a solved case). */
-  private dropGap(c: Conv, at: number): void {
-    if (c.stage > 0) this.out.push(this.customerDetection(c, 'resolved', Math.max(at, c.gapStart), 'solved'));
-    c.gapStart = Number.NaN;
-    c.gapCount = 0;
-    c.stage = 0;
-    c.ver++;
+  private dropGap(s: number, at: number): void {
+    const cv = this.convs;
+    if (cv.stage[s]! > 0) this.out.push(this.customerDetection(s, 'resolved', Math.max(at, cv.gapStart[s]!), 'solved'));
+    cv.gapStart[s] = Number.NaN;
+    cv.gapCount[s] = 0;
+    cv.stage[s] = 0;
+    cv.ver[s]!++;
   }
 
   private brand(b: string): BrandState {
@@ -471,30 +583,35 @@ export class SilenceTracker {
   advance(now: number): Detection[] {
     if (now > this.now) this.now = now;
     const cfg = this.config;
-    while (this.heapDue.length > 0 && this.heapDue[0]! <= now) {
-      const c = this.heapConv[0]!;
-      const ver = this.heapVer[0]!;
-      this.pop();
-      if (ver !== c.ver || !c.open) continue;
-      const ts = this.targets(c);
+    const cv = this.convs;
+    const heap = this.heap;
+    const marks = this.warnAt.length + 1;
+    while (heap.size > 0 && heap.topDue <= now) {
+      const s = heap.topSlot;
+      const ver = heap.topVer;
+      heap.pop();
+      if (ver !== cv.ver[s] || !cv.isOpen(s)) continue;
       // Past several marks at once (a replay, or a change of severity): report the highest only.
-      let reached = c.stage;
+      let reached = cv.stage[s]!;
       let at = Number.NaN;
-      while (reached < ts.length) {
-        const t = this.reachesAt(c, ts[reached]!);
+      while (reached < marks) {
+        const t = this.reachesAt(s, this.target(s, reached));
         if (t > now) break;
         at = t;
         reached++;
       }
-      if (reached === c.stage) {
-        this.schedule(c);
+      if (reached === cv.stage[s]) {
+        this.schedule(s);
         continue;
       }
-      c.stage = reached;
-      const firing = reached === ts.length;
-      this.out.push(this.customerDetection(c, firing ? 'firing' : 'warning', Math.max(at, c.gapStart), null));
-      this.schedule(c);
+      cv.stage[s] = reached;
+      const firing = reached === marks;
+      this.out.push(this.customerDetection(s, firing ? 'firing' : 'warning', Math.max(at, cv.gapStart[s]!), null));
+      this.schedule(s);
     }
+    // Entries of answered or rescheduled gaps wait in the heap until their time: drop them once
+    // they outnumber the conversations, so churn cannot grow the heap past the state it serves.
+    if (heap.size > 2 * cv.count + 1024) heap.compact((s, ver) => ver === cv.ver[s] && cv.isOpen(s));
     if (cfg.brand.enabled) {
       const limit = cfg.brand.threshold_secs * 1000;
       for (const [brand, s] of this.brands) {
@@ -543,28 +660,33 @@ export class SilenceTracker {
 
   /** Answered conversations idle longer than forget_after_secs are dropped (bounded memory). */
   private forget(now: number): void {
+    const cv = this.convs;
     const limit = now - this.config.customer.forget_after_secs * 1000;
     let budget = 10_000;
-    for (const [key, c] of this.convs) {
-      if (budget-- <= 0 || c.lastActivity >= limit) break;
-      if (c.open) {
+    while (cv.head !== NIL) {
+      const s = cv.head;
+      if (budget-- <= 0 || cv.lastActivity[s]! >= limit) break;
+      if (cv.isOpen(s)) {
         // Still waiting: keep it, behind the recently active ones.
-        this.convs.delete(key);
-        c.lastActivity = now;
-        this.convs.set(key, c);
+        cv.touch(s);
+        cv.lastActivity[s] = now;
         continue;
       }
-      this.convs.delete(key);
+      cv.remove(s);
     }
   }
 
-  private customerDetection(c: Conv, state: Detection['state'], at: number, endedBy: GapEnd | null): Detection {
-    const limit = this.limitMs(c.ch, c.sev);
-    const waited = this.waitedMs(c, at);
-    const channel = MESSAGE_CHANNELS[c.ch]!;
-    const sev = SEV_NAMES[c.sev]!;
-    const who = c.gapCustomer ? `Customer ${c.gapCustomer}` : 'A customer';
-    const where = `on ${channel} (conversation ${c.conversationId}${c.sev ? `, ${sev}` : ''})`;
+  private customerDetection(s: number, state: Detection['state'], at: number, endedBy: GapEnd | null): Detection {
+    const cv = this.convs;
+    const brand = cv.brandName[cv.brand[s]!]!;
+    const conversationId = cv.id[s]!;
+    const customer = cv.gapCustomer[s];
+    const limit = this.limitMs(cv.ch[s]!, cv.sev[s]!);
+    const waited = this.waitedMs(s, at);
+    const channel = MESSAGE_CHANNELS[cv.ch[s]!]!;
+    const sev = SEV_NAMES[cv.sev[s]!]!;
+    const who = customer ? `Customer ${customer}` : 'A customer';
+    const where = `on ${channel} (conversation ${conversationId}${cv.sev[s] ? `, ${sev}` : ''})`;
     const summary =
       state === 'resolved'
         ? `${who} ${endedBy === 'solved' ? 'no longer waits: the case was solved' : 'got a reply'} after ${fmtDur(waited)} ${where}`
@@ -573,23 +695,22 @@ export class SilenceTracker {
           : `${who} has waited ${fmtDur(waited)} for a reply ${where}, past the ${fmtDur(limit)} limit`;
     return {
       kind: 'customer_silence',
-      key: `${c.brand}|${c.conversationId}`,
-      brand: c.brand,
+      key: `${brand}|${conversationId}`,
+      brand,
       state,
       at,
-      severity: state === 'warning' ? 'info' : c.sev === sevCode('critical') ? 'critical' : 'warning',
+      severity: state === 'warning' ? 'info' : cv.sev[s] === sevCode('critical') ? 'critical' : 'warning',
       summary,
-      labels: { channel, severity: sev, conversation_id: c.conversationId, ...(c.gapCustomer ? { customer: c.gapCustomer } : {}) },
-      values: { wait_secs: Math.round(waited / 1000), threshold_secs: limit / 1000, gap_secs: Math.round((at - c.gapStart) / 1000), inbound_count: c.gapCount },
+      labels: { channel, severity: sev, conversation_id: conversationId, ...(customer ? { customer } : {}) },
+      values: { wait_secs: Math.round(waited / 1000), threshold_secs: limit / 1000, gap_secs: Math.round((at - cv.gapStart[s]!) / 1000), inbound_count: cv.gapCount[s]! },
     };
   }
 
-  /** The open gaps now (for the comparison with the view, and the live page). */
+  /** The open gaps now, least recently active first (for the comparison with the view, and the live page). */
   openGaps(): GapRecord[] {
+    const cv = this.convs;
     const out: GapRecord[] = [];
-    for (const c of this.convs.values()) {
-      if (c.open) out.push({ brand: c.brand, conversationId: c.conversationId, channel: MESSAGE_CHANNELS[c.ch]!, customerId: c.gapCustomer, startedAt: c.gapStart, endedAt: null, endedBy: null, inboundCount: c.gapCount });
-    }
+    for (let s = cv.head; s !== NIL; s = cv.next[s]!) if (cv.isOpen(s)) out.push(this.gapRecord(s, null, null));
     return out;
   }
 
@@ -602,32 +723,34 @@ export class SilenceTracker {
    */
   restore(gaps: RestoredGap[], conversations: RestoredConversation[], now: number, reportOpen = false): void {
     if (now > this.now) this.now = now;
+    const cv = this.convs;
     for (const r of conversations) {
-      const c = this.conv(r.brand, r.conversationId, r.at);
-      if (r.lastReplyAt !== undefined) c.lastReplyAt = r.lastReplyAt;
-      c.solved = r.solved;
-      c.sev = sevCode(r.severity);
+      const s = this.conv(r.brand, r.conversationId, r.at);
+      if (r.lastReplyAt !== undefined) cv.lastReplyAt[s] = r.lastReplyAt;
+      cv.flags[s] = r.solved ? cv.flags[s]! | SOLVED : cv.flags[s]! & ~SOLVED;
+      cv.sev[s] = sevCode(r.severity);
     }
+    const marks = this.warnAt.length + 1;
     for (const g of gaps) {
-      const c = this.conv(g.brand, g.conversationId, now);
-      if (g.lastReplyAt !== undefined) c.lastReplyAt = g.lastReplyAt;
-      c.sev = sevCode(g.severity);
-      c.solved = false;
-      c.paused = g.paused;
-      c.gapStart = g.startedAt;
-      c.gapCount = g.inboundCount;
-      c.ch = MESSAGE_CHANNELS.indexOf(g.channel);
-      c.gapCustomer = g.customerId;
-      c.pausedMs = g.pausedMs;
-      c.pausedSince = g.paused ? now : Number.NaN;
-      const ts = this.targets(c);
-      const waited = this.waitedMs(c, now);
-      c.stage = ts.filter((t) => t <= waited).length;
-      if (reportOpen && c.stage > 0) {
-        const at = this.reachesAt(c, ts[c.stage - 1]!);
-        this.out.push(this.customerDetection(c, c.stage === ts.length ? 'firing' : 'warning', Number.isFinite(at) ? Math.max(at, c.gapStart) : now, null));
+      const s = this.conv(g.brand, g.conversationId, now);
+      if (g.lastReplyAt !== undefined) cv.lastReplyAt[s] = g.lastReplyAt;
+      cv.sev[s] = sevCode(g.severity);
+      cv.flags[s] = g.paused ? PAUSED : 0;
+      cv.gapStart[s] = g.startedAt;
+      cv.gapCount[s] = g.inboundCount;
+      cv.ch[s] = MESSAGE_CHANNELS.indexOf(g.channel);
+      cv.gapCustomer[s] = g.customerId;
+      cv.pausedMs[s] = g.pausedMs;
+      cv.pausedSince[s] = g.paused ? now : Number.NaN;
+      const waited = this.waitedMs(s, now);
+      let stage = 0;
+      for (let i = 0; i < marks; i++) if (this.target(s, i) <= waited) stage++;
+      cv.stage[s] = stage;
+      if (reportOpen && stage > 0) {
+        const at = this.reachesAt(s, this.target(s, stage - 1));
+        this.out.push(this.customerDetection(s, stage === marks ? 'firing' : 'warning', Number.isFinite(at) ? Math.max(at, cv.gapStart[s]!) : now, null));
       }
-      this.schedule(c);
+      this.schedule(s);
     }
   }
 

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { Detection } from '../../pipeline/stage.js';
+import { SilenceConfig } from './config.js';
+import { SilenceTracker, type MessageInput } from './tracker.js';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-03-16T10:00:00Z');
+
+const msg = (conversationId: string, direction: 'inbound' | 'outbound', ts: number, channel: MessageInput['channel'] = 'chat'): MessageInput => ({
+  brand: 'acme',
+  conversationId,
+  channel,
+  direction,
+  ts,
+  public: true,
+  customerId: direction === 'inbound' ? `cust-${conversationId}` : undefined,
+  text: direction === 'inbound' ? 'still no refund' : 'on it',
+});
+const brief = (ds: Detection[]) => ds.map((d) => `${d.labels.conversation_id} ${d.state} +${(d.at - T0) / MIN}`);
+
+describe('silence tracker state (compact columns)', () => {
+  it('reuses the slots of forgotten conversations without their old checks', () => {
+    // Chat limit 5 min; email 24 h, so the answered email gaps leave checks due hours later.
+    const t = new SilenceTracker(SilenceConfig.parse({ customer: { forget_after_secs: 60 } }));
+    for (let i = 0; i < 1000; i++) {
+      t.message(msg(`a${i}`, 'inbound', T0, 'email'));
+      t.message(msg(`a${i}`, 'outbound', T0 + MIN));
+    }
+    expect(t.advance(T0 + 3 * MIN)).toEqual([]);
+    expect(t.size).toBe(0);
+    for (let i = 0; i < 1000; i++) t.message(msg(`b${i}`, 'inbound', T0 + 3 * MIN));
+    expect(t.size).toBe(1000);
+    expect(t.stats().capacity).toBeLessThan(2048);
+    const got = t.advance(T0 + 48 * 60 * MIN);
+    expect(new Set(brief(got))).toEqual(new Set(Array.from({ length: 1000 }, (_, i) => `b${i} firing +8`)));
+    expect(got[0]).toMatchObject({ key: 'acme|b0', brand: 'acme', labels: { customer: 'cust-b0', channel: 'chat' } });
+  });
+
+  it('a conversation answered again and again leaves no pile of due checks, and its next wait still fires', () => {
+    const t = new SilenceTracker(SilenceConfig.parse({}));
+    for (let k = 0; k < 20_000; k++) {
+      t.message(msg('busy', 'inbound', T0 + k * 1000, 'email'));
+      t.message(msg('busy', 'outbound', T0 + k * 1000 + 500, 'email'));
+    }
+    expect(t.stats().heapEntries).toBe(20_000);
+    t.message(msg('busy', 'inbound', T0 + 400 * MIN));
+    t.advance(T0 + 400 * MIN);
+    expect(t.stats().heapEntries).toBeLessThanOrEqual(1026);
+    expect(t.openCount).toBe(1);
+    expect(brief(t.advance(T0 + 1000 * MIN))).toEqual(['busy firing +405']);
+  });
+
+  it('counts, lists and forgets consistently while conversations open, close and come back', () => {
+    const t = new SilenceTracker(SilenceConfig.parse({ customer: { forget_after_secs: 600 } }));
+    for (let i = 0; i < 300; i++) t.message(msg(`c${i}`, 'inbound', T0));
+    for (let i = 0; i < 300; i += 3) t.message(msg(`c${i}`, 'outbound', T0 + MIN));
+    expect(t.openCount).toBe(200);
+    expect(t.openGaps()).toHaveLength(200);
+    t.advance(T0 + 20 * MIN);
+    // The 100 answered ones are forgotten; the 200 waiting ones stay.
+    expect(t.size).toBe(200);
+    expect(t.openGaps().map((g) => g.conversationId)).not.toContain('c0');
+    // A forgotten conversation comes back: a new gap, with its own start.
+    t.message(msg('c0', 'inbound', T0 + 21 * MIN));
+    expect(t.openGaps().find((g) => g.conversationId === 'c0')).toMatchObject({ startedAt: T0 + 21 * MIN, inboundCount: 1, customerId: 'cust-c0' });
+    expect(t.size).toBe(201);
+  });
+});
