@@ -30,3 +30,18 @@ CREATE TABLE IF NOT EXISTS kafka_group_commits (
   committed_at     TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (consumer_group, topic, kafka_partition)
 );
+
+-- Kafka scale-out: broadcasts and incident events read from the input partitions an instance owns,
+-- one row per event, stored in the batch's transaction and published to the aggregates topic (keyed
+-- by brand) with the partial counts, so the one instance that owns a brand judges brand silence on
+-- every instance's share (src/sources/kafka/brand-records.ts).
+CREATE TABLE IF NOT EXISTS kafka_brand_facts (
+  source_topic     VARCHAR NOT NULL,
+  source_partition INTEGER NOT NULL,
+  source_offset    BIGINT NOT NULL,
+  brand            VARCHAR NOT NULL,
+  fact             VARCHAR NOT NULL,   -- broadcast, incident_declared, incident_resolved
+  incident_id      VARCHAR,
+  ts               TIMESTAMPTZ NOT NULL,
+  created_at       TIMESTAMPTZ NOT NULL
+);

@@ -53,6 +53,8 @@ export interface Signal {
   summary: string;
   labels: Record<string, string>;
   values: Record<string, number>;
+  /** Kafka scale-out (Detection.handover): take the alert over as notified, or forget it, without a page. */
+  handover?: 'adopt' | 'release';
 }
 
 export type AlertRowState = 'pending' | 'firing' | 'resolved' | 'inactive' | 'notified';
@@ -264,6 +266,14 @@ export class AlertEngine {
     if (!rule) return;
     const key = `${rule.name}|${s.key}`;
     const a = this.alerts.get(key);
+    if (s.handover === 'release') {
+      if (a) this.release(a);
+      return;
+    }
+    if (s.handover === 'adopt' && !a) {
+      this.adopt(s, rule, key);
+      return;
+    }
     if (s.active) {
       if (!a) {
         const alert: Alert = {
@@ -375,6 +385,62 @@ export class AlertEngine {
       }
       this.schedule(g);
     }
+  }
+
+  /**
+   * Scale-out: the instance that owned the brand before notified this alert; it fires here from
+   * now on, as notified (no page now; a resolved one when it ends), under the same id.
+   */
+  private adopt(s: Signal, rule: RuleSettings, key: string): void {
+    const a: Alert = {
+      id: `${key}@${iso(s.at)}`,
+      key,
+      rule,
+      brand: s.brand,
+      severity: rule.severity ?? s.severity,
+      summary: s.summary,
+      labels: { ...s.labels, brand: s.brand },
+      values: { ...s.values },
+      link: undefined,
+      query: undefined,
+      activeAt: s.at,
+      state: 'firing',
+      conditionActive: true,
+      timer: undefined,
+      expiry: undefined,
+      group: undefined,
+      notified: true,
+      restored: false,
+      endSummary: undefined,
+    };
+    const d = this.hooks.alertLink?.(this.instance(a, 'firing'));
+    a.link = d?.link;
+    a.query = d?.query;
+    this.alerts.set(key, a);
+    this.confirm(a, s.at);
+    this.record(a, 'firing', this.t, { inhibitedBy: this.inhibitor(a), reason: 'taken over from the instance that owned this brand before, which notified it' });
+    this.sourceIndex(a, true);
+    if (!rule.notify) return;
+    const g = this.groupFor(a);
+    a.group = g;
+    g.firing.set(a.key, a);
+    g.resolved.delete(a.key);
+    g.lastFiringIds.add(a.id);
+    if (!g.flushedOnce) {
+      g.flushedOnce = true;
+      g.lastNotifiedAt = this.t;
+    }
+    this.schedule(g);
+  }
+
+  /** Scale-out: another instance owns the alert's brand now and carries it on; gone from here without a page. */
+  private release(a: Alert): void {
+    if (a.timer) a.timer.cancelled = true;
+    a.timer = undefined;
+    a.conditionActive = false;
+    a.notified = false;
+    a.group?.lastFiringIds.delete(a.id);
+    this.resolve(a, 'handed over: another instance owns this brand now and carries the alert on');
   }
 
   private expire(a: Alert): void {

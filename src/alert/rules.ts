@@ -81,6 +81,7 @@ export function detectionSignals(d: Detection, warnings: 'ignore' | 'store' | 'n
     if (conv !== undefined) labels.conversation_id = conv;
   }
   const base: Signal = { rule, key: d.key, brand: d.brand, active: true, at: d.at, severity: d.severity, summary: d.summary, labels, values: { ...d.values } };
+  if (d.handover) return [{ ...base, active: d.state !== 'resolved', handover: d.handover }];
   const warningRule = `${rule}${WARNING_SUFFIX}`;
   const withWarnings = rule === 'customer_silence' && warnings !== 'ignore';
   switch (d.state) {

@@ -57,6 +57,17 @@ export const PipelineConfig = z.strictObject({
   detect: DetectConfig.prefault({}),
   alerts: AlertsConfig.prefault({}),
   telemetry: TelemetryConfig.prefault({}),
+}).superRefine((c, ctx) => {
+  // Kafka scale-out: the spike detector judges the combined buckets, so they must be its buckets.
+  c.sources.forEach((s, i) => {
+    if (s.type !== 'kafka' || !s.scale_out.enabled || !c.detect.spikes.enabled || s.scale_out.bucket_secs === c.detect.spikes.bucket_secs) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources', i, 'scale_out', 'bucket_secs'],
+      input: s.scale_out.bucket_secs,
+      message: `scale_out.bucket_secs (${s.scale_out.bucket_secs}) must equal detect.spikes.bucket_secs (${c.detect.spikes.bucket_secs}): spikes are judged on the combined buckets; set both to the same value`,
+    });
+  });
 });
 
 export type PipelineConfig = z.output<typeof PipelineConfig>;

@@ -24,6 +24,13 @@ export interface Detection {
   labels: Record<string, string>;
   /** Numbers behind it (waiting seconds, magnitude, ...). */
   values?: Record<string, number>;
+  /**
+   * Kafka scale-out: the condition changed owner, not state. `adopt` (with state firing): it holds
+   * and the instance that owned its brand before already notified it; `release` (with state
+   * resolved): another instance owns its brand now. The alert engine takes these over or forgets
+   * them without a page; a stage that does not know the field reads the state as usual.
+   */
+  handover?: 'adopt' | 'release';
 }
 
 export interface StageContext {

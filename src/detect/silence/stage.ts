@@ -10,6 +10,10 @@
  * it) and from incident events. On start it writes the rules view silence_gaps shares with it, and
  * rebuilds who is waiting from that view, so a restart forgets nobody.
  *
+ * A live instance of a Kafka scale-out group judges brand silence only for the brands it owns, on
+ * every instance's broadcasts and incidents (brand-scale-out.ts); customer silence stays here,
+ * with the partition that holds the conversation.
+ *
  * @example
  * const stage = await createSilenceStage({ config: parsePipelineConfig({}), db, clock, live: true });
  */
@@ -17,8 +21,12 @@ import type { Clock } from '../../contract/clock.js';
 import type { MessageChannel, Severity } from '../../contract/events.js';
 import type { Envelope } from '../../contract/records.js';
 import type { PipelineConfig } from '../../config/pipeline.js';
-import type { Detection, Stage, StageContext } from '../../pipeline/stage.js';
+import type { CommitInfo, Detection, Stage, StageContext } from '../../pipeline/stage.js';
 import type { Database } from '../../store/database.js';
+import { instanceId } from '../../sources/kafka/aggregates.js';
+import { brandFeedFor } from '../../sources/kafka/brand-feed.js';
+import { scaleOutSource } from '../../sources/kafka/config.js';
+import { ScaleOutBrandSilence } from './brand-scale-out.js';
 import { applySilenceSettings } from './settings.js';
 import { SilenceTracker, type RestoredConversation, type RestoredGap } from './tracker.js';
 
@@ -37,15 +45,22 @@ export class SilenceStage implements Stage {
   constructor(
     readonly tracker: SilenceTracker,
     private readonly live: boolean,
+    /** Kafka scale-out: brand silence of the owned brands, on combined facts (the tracker then has brand silence off). */
+    private readonly brands?: ScaleOutBrandSilence,
   ) {}
 
   private consume(ctx: StageContext): void {
+    // Scale-out: the brand-ownership changes of this context first (they decide where spikes go).
+    const released = this.brands?.pump(ctx);
     const list = ctx.detections;
     for (let i = this.read.get(list) ?? 0; i < list.length; i++) {
       const d = list[i]!;
-      if (d.kind === 'spike') this.tracker.spike(d);
+      if (d.kind !== 'spike') continue;
+      if (this.brands) this.brands.spike(d);
+      else this.tracker.spike(d);
     }
     this.read.set(list, list.length);
+    if (released) this.publish(ctx, released);
   }
 
   private publish(ctx: StageContext, ds: Detection[]): void {
@@ -84,6 +99,11 @@ export class SilenceStage implements Stage {
   onTick(now: number, ctx: StageContext): void {
     this.consume(ctx);
     this.publish(ctx, this.tracker.advance(now));
+    if (this.brands) this.publish(ctx, this.brands.advance(now));
+  }
+
+  afterCommit(info: CommitInfo): Promise<void> | undefined {
+    return this.brands?.afterCommit(info);
   }
 
   onFlush(now: number, ctx: StageContext): void {
@@ -174,7 +194,10 @@ export async function createSilenceStage(deps: SilenceStageDeps): Promise<Stage 
   const cfg = deps.config.detect.silence;
   if (deps.db) await applySilenceSettings(deps.db, cfg);
   if (!cfg.customer.enabled && !cfg.brand.enabled) return undefined;
-  const tracker = new SilenceTracker(cfg);
+  const scaleOut = deps.live && deps.db ? scaleOutSource(deps.config) : undefined;
+  const brands =
+    scaleOut && cfg.brand.enabled ? new ScaleOutBrandSilence({ config: cfg, feed: brandFeedFor(deps.db!), instance: instanceId(scaleOut.scale_out) }) : undefined;
+  const tracker = new SilenceTracker(scaleOut ? { ...cfg, brand: { ...cfg.brand, enabled: false } } : cfg);
   if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined, deps.live);
-  return new SilenceStage(tracker, deps.live);
+  return new SilenceStage(tracker, deps.live, brands);
 }

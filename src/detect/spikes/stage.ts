@@ -8,6 +8,9 @@
  * On start it relearns the stored history (`history_days` of `messages`), so a restart keeps its
  * baseline and its open spikes, and reports only what differs from the stored spikes.
  *
+ * A live instance of a Kafka scale-out group runs ScaleOutSpikeStage (scale-out.ts) instead: its
+ * own events are only a share of each brand.
+ *
  * @example
  * const stage = await createSpikeStage({ config: parsePipelineConfig({}), db, clock, live: false });
  */
@@ -16,11 +19,16 @@ import type { Envelope } from '../../contract/records.js';
 import type { PipelineConfig } from '../../config/pipeline.js';
 import type { Stage, StageContext } from '../../pipeline/stage.js';
 import type { Database } from '../../store/database.js';
-import type { TableRow } from '../../store/rows.js';
 import { configHash } from '../crisis/settings.js';
-import { liveRetentionMs, SpikeDetector, type BucketCounts, type SpikeRecord, type SpikeUpdate } from './detector.js';
+import { liveRetentionMs, SpikeDetector, type BucketCounts, type SpikeRecord } from './detector.js';
+import { SPIKE_UPDATES_TABLE, spikeUpdateRow } from './rows.js';
+import { ScaleOutSpikeStage } from './scale-out.js';
+import { instanceId } from '../../sources/kafka/aggregates.js';
+import { brandFeedFor } from '../../sources/kafka/brand-feed.js';
+import { scaleOutSource } from '../../sources/kafka/config.js';
 
-export const SPIKE_UPDATES_TABLE = 'spike_updates';
+export { SPIKE_UPDATES_TABLE } from './rows.js';
+
 const DAY = 86_400_000;
 
 export interface SpikeStageDeps {
@@ -67,33 +75,11 @@ export class SpikeStage implements Stage {
   private drain(ctx: StageContext): void {
     const { updates, detections } = this.detector.drain();
     const recorded = this.wall();
-    for (const u of updates) ctx.emit(SPIKE_UPDATES_TABLE, this.row(u, recorded));
+    for (const u of updates) ctx.emit(SPIKE_UPDATES_TABLE, spikeUpdateRow(u, this.seq++, recorded, this.hash));
     ctx.detections.push(...detections);
   }
-
-  private row(u: SpikeUpdate, recordedAt: number): TableRow {
-    return {
-      seq: this.seq++,
-      spike_id: u.spikeId,
-      change: u.update,
-      brand: u.brand,
-      channel: u.channel,
-      started_at: u.startedAt,
-      peak_at: u.peakAt,
-      ended_at: u.endedAt,
-      peak_upset: u.peakUpset,
-      baseline: u.baseline,
-      magnitude: u.magnitude,
-      peak_z: u.peakZ,
-      bucket_secs: u.bucketSecs,
-      detected_at: u.detectedAt,
-      end_detected_at: u.endDetectedAt,
-      updated_at: u.updatedAt,
-      recorded_at: recordedAt,
-      config_hash: this.hash,
-    };
-  }
 }
+
 
 const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v));
 const ms = (v: unknown): number | null => (v === null || v === undefined ? null : v instanceof Date ? v.getTime() : Date.parse(String(v)));
@@ -155,6 +141,20 @@ export async function restoreSpikes(db: Database, detector: SpikeDetector, repor
 export async function createSpikeStage(deps: SpikeStageDeps): Promise<Stage | undefined> {
   const cfg = deps.config.detect.spikes;
   if (!cfg.enabled) return undefined;
+  // One of several instances of a Kafka group: judged on the combined counts, by the brand's owner.
+  const scaleOut = deps.live ? scaleOutSource(deps.config) : undefined;
+  if (scaleOut && deps.db) {
+    const r = await deps.db.query<{ s: bigint | null }>('SELECT max(seq) AS s FROM spike_updates');
+    return new ScaleOutSpikeStage({
+      config: cfg,
+      feed: brandFeedFor(deps.db),
+      hash: configHash(deps.config),
+      firstSeq: Number(r[0]?.s ?? 0) + 1,
+      instance: instanceId(scaleOut.scale_out),
+      lookbackSecs: scaleOut.scale_out.lookback_secs,
+      ...(deps.wall ? { wall: deps.wall } : {}),
+    });
+  }
   const detector = new SpikeDetector(cfg, deps.live ? { retentionMs: liveRetentionMs(cfg) } : {});
   let firstSeq = 1;
   if (deps.db) {

@@ -19,6 +19,11 @@
  * `lookback_secs` of partials, so the totals survive a rebalance; each partial carries a
  * deterministic id and is added once.
  *
+ * The same topic carries each brand's facts (broadcasts, incidents) and its owner's reports
+ * (spike changes, brand silence): brand-records.ts. The combiner hands those, the totals, its
+ * assignments and when it has read an assignment back (`onCaughtUp`) to the brand-level stages
+ * through brand-feed.ts.
+ *
  * @example
  * const combiner = new AggregateCombiner({ kafka, groupId: 'crisiscx.combine', topic: 'crisiscx.aggregates',
  *   lookbackSecs: 86400, onCombined: (b) => console.log(b.brand, b.channel, b.inbound, b.upset) });
@@ -29,7 +34,8 @@ import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Pr
 import type { Envelope } from '../../contract/records.js';
 import type { Stage, StageContext } from '../../pipeline/stage.js';
 import type { StoredPartial } from './state.js';
-import type { KafkaScaleOutConfig, KafkaSourceConfig } from './config.js';
+import { scaleOutSource, type KafkaScaleOutConfig } from './config.js';
+import { FACTS_TABLE, parseRecord, recordMessage, type BrandRecord } from './brand-records.js';
 
 export const PARTIALS_TABLE = 'kafka_partials';
 
@@ -95,6 +101,24 @@ export function partialMessage(p: StoredPartial): { key: string; value: string }
 
 /** Parses a partial message; anything else (a stray producer) is reported, not counted. */
 export function parsePartial(value: Buffer | null): PartialMessage | { error: string } {
+  const m = parseJson(value);
+  return 'error' in m ? m : partialOf(m.obj);
+}
+
+/** Parses any message of the aggregates topic: a partial count or a brand record. */
+export function parseAggregate(value: Buffer | null): { partial: PartialMessage } | { record: BrandRecord } | { error: string } {
+  const j = parseJson(value);
+  if ('error' in j) return j;
+  const m = j.obj;
+  if (m.kind !== undefined) {
+    const r = parseRecord(m);
+    return 'error' in r ? r : { record: r };
+  }
+  const p = partialOf(m);
+  return 'error' in p ? p : { partial: p };
+}
+
+function parseJson(value: Buffer | null): { obj: Record<string, unknown> } | { error: string } {
   if (!value) return { error: 'empty message' };
   let m: unknown;
   try {
@@ -102,6 +126,10 @@ export function parsePartial(value: Buffer | null): PartialMessage | { error: st
   } catch {
     return { error: 'not JSON' };
   }
+  return typeof m === 'object' && m !== null && !Array.isArray(m) ? { obj: m as Record<string, unknown> } : { error: 'not a JSON object' };
+}
+
+function partialOf(m: Record<string, unknown>): PartialMessage | { error: string } {
   const p = m as Partial<PartialMessage>;
   if (
     p?.v !== 1 ||
@@ -119,7 +147,8 @@ export function parsePartial(value: Buffer | null): PartialMessage | { error: st
 
 /**
  * Counts inbound messages read from Kafka per source partition × brand × channel × bucket and
- * stores the counts as `kafka_partials` rows in the batch's transaction.
+ * stores the counts as `kafka_partials` rows in the batch's transaction; broadcasts and incident
+ * events become `kafka_brand_facts` rows (one per event) the same way.
  */
 export class PartialCountStage implements Stage {
   readonly name = 'kafka-partials';
@@ -135,9 +164,25 @@ export class PartialCountStage implements Stage {
 
   onEvents(events: Envelope[], ctx: StageContext): void {
     const groups = new Map<string, { topic: string; partition: number; brand: string; channel: string; bucket: number; inbound: number; upset: number; min: bigint; max: bigint }>();
+    const now = this.now();
     for (const env of events) {
       const e = env.event;
-      if (e.type !== 'message' || e.direction !== 'inbound' || env.origin.kind !== 'kafka') continue;
+      if (env.origin.kind !== 'kafka') continue;
+      if (e.type === 'broadcast' || e.type === 'incident') {
+        const o = env.origin;
+        ctx.emit(FACTS_TABLE, {
+          source_topic: o.name,
+          source_partition: o.partition,
+          source_offset: BigInt(o.offset),
+          brand: e.brand,
+          fact: e.type === 'broadcast' ? 'broadcast' : `incident_${e.action}`,
+          incident_id: e.type === 'incident' ? e.incidentId : null,
+          ts: e.ts,
+          created_at: now,
+        });
+        continue;
+      }
+      if (e.type !== 'message' || e.direction !== 'inbound') continue;
       const o = env.origin;
       const bucket = Math.floor(e.ts / this.bucketMs) * this.bucketMs;
       const k = `${o.name}\u0000${o.partition}\u0000${e.brand}\u0000${e.channel}\u0000${bucket}`;
@@ -149,7 +194,6 @@ export class PartialCountStage implements Stage {
       if (off < g.min) g.min = off;
       if (off > g.max) g.max = off;
     }
-    const now = this.now();
     for (const g of groups.values()) {
       ctx.emit(PARTIALS_TABLE, {
         partial_id: `${g.topic}:${g.partition}:${g.min}-${g.max}:${aggregateKey(g.brand, g.channel)}|${g.bucket}`,
@@ -172,7 +216,7 @@ export class PartialCountStage implements Stage {
 
 /** The stage factory: present only when a kafka source runs with `scale_out.enabled`. */
 export function partialCountStage(deps: { config: { sources: readonly { type: string }[] } }): Stage | undefined {
-  const src = deps.config.sources.find((s): s is KafkaSourceConfig => s.type === 'kafka' && (s as KafkaSourceConfig).scale_out.enabled);
+  const src = scaleOutSource(deps.config);
   if (!src) return undefined;
   return new PartialCountStage(instanceId(src.scale_out), src.scale_out.bucket_secs);
 }
@@ -262,8 +306,14 @@ export interface AggregateCombinerOptions {
   lookbackSecs: number;
   /** Also publish each changed total here (key `brand|channel|bucket_start`, JSON value). */
   outputTopic?: string | null;
-  /** The running total of every bucket that changed, after each batch of partials. */
-  onCombined?: (bucket: CombinedBucket) => void | Promise<void>;
+  /** The running total of every bucket that changed, after each batch of partials, with the aggregates partition it is in. */
+  onCombined?: (bucket: CombinedBucket, partition: number) => void | Promise<void>;
+  /** A brand record (fact, spike change, brand silence) read from an owned partition. */
+  onRecord?: (partition: number, record: BrandRecord) => void;
+  /** A new assignment: these partitions are owned now and are read again from `lookbackSecs` back. */
+  onAssigned?: (partitions: number[]) => void;
+  /** Every partition of the assignment has been read up to where it ended when it was assigned. */
+  onCaughtUp?: (info: { partitions: number[]; partials: number; records: number }) => void;
   /** A message on the aggregates topic that is not a partial. */
   onInvalid?: (info: { partition: number; offset: string; error: string }) => void;
   sessionTimeoutMs?: number;
@@ -281,6 +331,12 @@ export class AggregateCombiner {
   private generation = 0;
   private readonly now: () => number;
   private assigned: number[] = [];
+  /**
+   * Catch-up of the current assignment: per partition still being read back, the offset to reach
+   * (its end at the assignment) and the next offset expected; undefined once caught up.
+   */
+  private catchUp: Map<number, { target: bigint; next: bigint }> | undefined;
+  private readBack = { partials: 0, records: 0 };
 
   constructor(private readonly options: AggregateCombinerOptions) {
     this.now = options.now ?? Date.now;
@@ -302,13 +358,19 @@ export class AggregateCombiner {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    if (o.outputTopic) {
-      this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await this.producer.connect();
-    }
+    // For the owner's records (publish) and the combined topic.
+    this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await this.producer.connect();
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assigned = (e.payload.memberAssignment[o.topic] ?? []).slice().sort((a, b) => a - b);
       this.startRewind(consumer);
+      o.onAssigned?.(this.assigned);
+    });
+    // A fetch of nothing but transaction markers (or aborted messages) never reaches eachBatch, yet
+    // the read-back is only complete past them.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const p = e.payload;
+      if (p.batchSize === 0 && p.topic === o.topic && p.firstOffset !== null) this.progressed(p.partition, BigInt(p.firstOffset), BigInt(p.lastOffset), this.generation);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -319,10 +381,18 @@ export class AggregateCombiner {
     });
   }
 
+  /** Publishes brand records (the owner's reports) to the aggregates topic, keyed by brand. */
+  async publish(records: BrandRecord[]): Promise<void> {
+    if (!this.producer) throw new Error(`the combiner of ${this.options.topic} is not running`);
+    await this.producer.send({ topic: this.options.topic, acks: -1, messages: records.map(recordMessage) });
+  }
+
   private startRewind(consumer: Consumer): void {
     const generation = ++this.generation;
     this.rewindFailed = undefined;
-    this.ready = this.rewind(consumer, this.assigned).catch((err: unknown) => {
+    this.catchUp = new Map();
+    this.readBack = { partials: 0, records: 0 };
+    this.ready = this.rewind(consumer, this.assigned, generation).catch((err: unknown) => {
       if (generation === this.generation) this.rewindFailed = err;
     });
   }
@@ -342,45 +412,91 @@ export class AggregateCombiner {
    * After a rebalance the totals start over from the last `lookbackSecs` of each owned partition:
    * a running total is idempotent for whoever receives it, so re-sending is harmless.
    */
-  private async rewind(consumer: Consumer, parts: number[]): Promise<void> {
+  private async rewind(consumer: Consumer, parts: number[], generation: number): Promise<void> {
     this.state.clear();
-    if (parts.length === 0) return;
+    if (parts.length === 0) {
+      this.caughtUp(generation);
+      return;
+    }
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
       const since = this.now() - this.options.lookbackSecs * 1000;
       const byTime = await admin.fetchTopicOffsetsByTimestamp(this.options.topic, since);
       const ends = await admin.fetchTopicOffsets(this.options.topic);
+      if (generation !== this.generation) return;
+      const todo = new Map<number, { target: bigint; next: bigint }>();
       for (const p of parts) {
         const at = byTime.find((x) => x.partition === p)?.offset;
         const end = ends.find((x) => x.partition === p)?.high ?? '0';
         // -1: no partial that recent; start at the end.
-        consumer.seek({ topic: this.options.topic, partition: p, offset: at === undefined || at === '-1' ? end : at });
+        const from = at === undefined || at === '-1' ? end : at;
+        consumer.seek({ topic: this.options.topic, partition: p, offset: from });
+        if (BigInt(from) < BigInt(end)) todo.set(p, { target: BigInt(end), next: BigInt(from) });
       }
+      this.catchUp = todo;
+      if (todo.size === 0) this.caughtUp(generation);
     } finally {
       await admin.disconnect();
     }
   }
 
+  /** Offsets `first..last` of a partition were read in this generation. */
+  private progressed(partition: number, first: bigint, last: bigint, generation: number): void {
+    const c = this.catchUp?.get(partition);
+    if (!c || generation !== this.generation) return;
+    // A batch that does not continue where reading left off is from before the rewind's seek.
+    if (first > c.next) return;
+    if (last + 1n > c.next) c.next = last + 1n;
+    if (c.next < c.target) return;
+    this.catchUp!.delete(partition);
+    if (this.catchUp!.size === 0) this.caughtUp(generation);
+  }
+
+  private caughtUp(generation: number): void {
+    if (generation !== this.generation) return;
+    this.catchUp = undefined;
+    this.options.onCaughtUp?.({ partitions: [...this.assigned], ...this.readBack });
+  }
+
   private async onBatch({ batch, isStale, isRunning, heartbeat }: EachBatchPayload): Promise<void> {
     if (this.consumer) await this.rewound(this.consumer);
+    const generation = this.generation;
     if (!isRunning() || isStale() || !this.assigned.includes(batch.partition)) return;
     const changed = new Map<string, CombinedBucket>();
+    const records: BrandRecord[] = [];
     for (const m of batch.messages) {
-      const p = parsePartial(m.value);
+      const p = parseAggregate(m.value);
       if ('error' in p) {
         this.options.onInvalid?.({ partition: batch.partition, offset: m.offset, error: p.error });
         continue;
       }
-      const total = this.state.apply(p);
+      if ('record' in p) {
+        records.push(p.record);
+        continue;
+      }
+      const total = this.state.apply(p.partial);
       if (total) changed.set(`${aggregateKey(total.brand, total.channel)}|${total.bucketStart}`, total);
     }
     // Event time: buckets far behind the newest are final and no longer needed here.
     this.state.prune(this.state.watermark - this.options.lookbackSecs * 1000);
+    if (this.catchUp) {
+      this.readBack.partials += batch.messages.length - records.length;
+      this.readBack.records += records.length;
+    }
+    // Handed on at once, without awaiting in between, so no rebalance falls in the middle.
+    for (const r of records) this.options.onRecord?.(batch.partition, r);
+    const pending: Promise<void>[] = [];
+    for (const b of changed.values()) {
+      const r = this.options.onCombined?.(b, batch.partition);
+      if (r) pending.push(r);
+    }
+    const first = batch.firstOffset();
+    if (first !== null) this.progressed(batch.partition, BigInt(first), BigInt(batch.lastOffset()), generation);
+    await Promise.all(pending);
     if (changed.size > 0 && this.producer && this.options.outputTopic) {
       await this.producer.send({ topic: this.options.outputTopic, acks: -1, messages: [...changed.values()].map(combinedMessage) });
     }
-    if (this.options.onCombined) for (const b of changed.values()) await this.options.onCombined(b);
     await heartbeat();
   }
 

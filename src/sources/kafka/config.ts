@@ -170,3 +170,8 @@ export const KafkaSourceConfig = z
   })
   .describe('Kafka topics');
 export type KafkaSourceConfig = z.output<typeof KafkaSourceConfig>;
+
+/** The Kafka source of a config that runs as one of several instances (`scale_out.enabled`), if any. */
+export function scaleOutSource(config: { sources: readonly { type: string }[] }): KafkaSourceConfig | undefined {
+  return config.sources.find((s): s is KafkaSourceConfig => s.type === 'kafka' && (s as KafkaSourceConfig).scale_out.enabled);
+}

@@ -28,6 +28,8 @@ import { ADAPTERS, type AdapterOptions } from '../../normalize/adapters/index.js
 import { adapterOptionsFromConfig } from '../../normalize/adapters/options.js';
 import type { Source, SourceBatch, SourceDeps, SourceProgress } from '../source.js';
 import { AggregateCombiner, instanceId, partialMessage, type CombinedBucket } from './aggregates.js';
+import { brandFeedFor, type BrandFeed } from './brand-feed.js';
+import { recordMessage } from './brand-records.js';
 import { createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
 import type { KafkaSourceConfig } from './config.js';
 import { deadLetterMessage } from './dead-letters.js';
@@ -131,6 +133,8 @@ export class KafkaSource implements Source {
   private assigned = new Set<string>();
   private admin: Admin | undefined;
   private combiner: AggregateCombiner | undefined;
+  /** Scale-out: where the combiner hands what it learns to the brand-level stages of this pipeline. */
+  private feed: BrandFeed | undefined;
   private readonly handoff = new HandOff<Pending>();
   /** Per `topic:partition`: the first offset not yet stored in DuckDB (skip below it). */
   private readonly resumeAt = new Map<string, bigint>();
@@ -173,7 +177,10 @@ export class KafkaSource implements Source {
     this.state = await KafkaState.open(deps.db);
     this.stats = deps.stats;
     for (const [k, v] of await this.state.offsets(this.cfg.group_id)) this.resumeAt.set(k, v);
-    if (this.cfg.scale_out.enabled) await this.state.prunePartials(7);
+    if (this.cfg.scale_out.enabled) {
+      await this.state.prunePartials(7);
+      this.feed = brandFeedFor(deps.db);
+    }
   }
 
   private get scaleOut(): boolean {
@@ -246,12 +253,26 @@ export class KafkaSource implements Source {
         topic: cfg.scale_out.aggregates_topic,
         lookbackSecs: cfg.scale_out.lookback_secs,
         outputTopic: cfg.scale_out.combined_topic,
-        ...(this.options.onCombined ? { onCombined: this.options.onCombined } : {}),
+        onCombined: (b, partition) => {
+          this.feed?.bucket(partition, b);
+          return this.options.onCombined?.(b);
+        },
+        onRecord: (partition, r) => this.feed?.record(partition, r),
+        onAssigned: (parts) => {
+          this.log(`Kafka group ${cfg.scale_out.combine_group_id ?? `${cfg.group_id}.combine`}: owns ${cfg.scale_out.aggregates_topic}[${parts.join(',')}]; reading their last ${cfg.scale_out.lookback_secs} s back`);
+          this.feed?.assigned(parts);
+        },
+        onCaughtUp: (i) => {
+          this.log(`${cfg.scale_out.aggregates_topic}[${i.partitions.join(',')}] read back (${i.partials} partials, ${i.records} brand records): judging the brands in them here`);
+          this.feed?.caughtUp();
+        },
         onInvalid: (i) => this.log(`ignored a message on ${cfg.scale_out.aggregates_topic}[${i.partition}]@${i.offset}: ${i.error}`),
         sessionTimeoutMs: cfg.session_timeout_ms,
         heartbeatIntervalMs: cfg.heartbeat_interval_ms,
       });
       await this.combiner.start();
+      const combiner = this.combiner;
+      this.feed?.setPublisher((records) => combiner.publish(records));
     }
   }
 
@@ -502,6 +523,9 @@ export class KafkaSource implements Source {
     const partials = options.recovery
       ? await state.partialsFromEvents(topic, partition, from, next, this.cfg.scale_out.bucket_secs, this.instance)
       : await state.partials(topic, partition, from, next);
+    // One row per event: a recovered range takes exactly its own.
+    const facts = await state.facts(topic, partition, from, next);
+    const aggregates = [...partials.map(partialMessage), ...facts.map(recordMessage)];
     const key = tpKey(topic, partition);
     for (let attempt = 1; ; attempt++) {
       if (!this.assigned.has(key) || (this.stopping && attempt > 1)) throw new PartitionLostError(topic, partition);
@@ -509,7 +533,7 @@ export class KafkaSource implements Source {
       const producer = await this.producerFor(key);
       const tx = await producer.transaction();
       try {
-        if (partials.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: partials.map(partialMessage) });
+        if (aggregates.length > 0) await tx.send({ topic: this.cfg.scale_out.aggregates_topic, acks: -1, messages: aggregates });
         if (dlMessages.length > 0) await tx.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
         await tx.sendOffsets({ consumerGroupId: this.cfg.group_id, ...offsets });
         await tx.commit();
@@ -567,6 +591,7 @@ export class KafkaSource implements Source {
           t.unref();
         }),
       ]);
+    this.feed?.setPublisher(undefined);
     for (const stop of [
       () => bounded('stopping the combiner', this.combiner?.stop()),
       () => bounded('leaving the consumer group', this.consumer?.disconnect()),

@@ -11,6 +11,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database } from '../../store/database.js';
+import type { FactKind, FactRecord } from './brand-records.js';
 
 export interface StoredDeadLetter {
   id: string;
@@ -157,9 +158,26 @@ export class KafkaState {
     }));
   }
 
-  /** Drops partial counts older than `keepDays`: by then they were published long ago. */
+  /** Brand facts (broadcasts, incidents) of messages `from <= offset < to` of one partition, in offset order. */
+  async facts(topic: string, partition: number, from: bigint, to: bigint): Promise<FactRecord[]> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT source_offset, brand, fact, incident_id, epoch_ms(ts) FROM kafka_brand_facts
+       WHERE source_topic = $1 AND source_partition = $2 AND source_offset >= $3::BIGINT AND source_offset < $4::BIGINT
+       ORDER BY source_offset`,
+      [topic, partition, from.toString(), to.toString()],
+    );
+    return r.getRowsJS().map(([offset, brand, fact, incidentId, ts]) => {
+      const f: FactRecord = { kind: 'fact', id: `${topic}:${partition}:${String(offset)}`, brand: String(brand), fact: fact as FactKind, ts: Number(ts) };
+      if (incidentId !== null && incidentId !== undefined) f.incident_id = String(incidentId);
+      return f;
+    });
+  }
+
+  /** Drops partial counts and facts older than `keepDays`: by then they were published long ago. */
   async prunePartials(keepDays: number): Promise<void> {
-    await this.conn.run(`DELETE FROM kafka_partials WHERE created_at < now() - to_days(${Math.max(1, Math.floor(keepDays))})`);
+    const days = Math.max(1, Math.floor(keepDays));
+    await this.conn.run(`DELETE FROM kafka_partials WHERE created_at < now() - to_days(${days})`);
+    await this.conn.run(`DELETE FROM kafka_brand_facts WHERE created_at < now() - to_days(${days})`);
   }
 
   close(): void {
