@@ -11,7 +11,7 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { wallClock, type Clock } from '../contract/clock.js';
 import type { DeadLetter, Envelope } from '../contract/records.js';
-import { Normalizer, type NormalizerOptions } from '../normalize/normalize.js';
+import { Normalizer, type NormalizedBatch, type NormalizerOptions } from '../normalize/normalize.js';
 import type { AdapterOptions } from '../normalize/adapters/index.js';
 import type { Source, SourceBatch } from '../sources/source.js';
 import type { EventWriter } from '../store/writer.js';
@@ -47,6 +47,15 @@ export interface BatchInfo {
   duplicates: number;
   /** Wall time from the start of the batch's processing to the end of its after-commit hooks. */
   durationMs: number;
+}
+
+/** A source batch with its records normalized: the part of the work that may run ahead of the store. */
+interface PreparedBatch {
+  batch: SourceBatch;
+  format: string;
+  normalized: NormalizedBatch;
+  /** Wall time normalizing took (counted in the batch's duration). */
+  normalizeMs: number;
 }
 
 class BatchContext implements StageContext {
@@ -95,25 +104,37 @@ export class Pipeline {
 
   /** Normalizes, detects and stores one source batch (offsets, if any, in the same transaction). */
   process(batch: SourceBatch, format = batch.format ?? 'canonical'): Promise<PipelineStats> {
-    // Looked up per batch: a no-op until telemetry registers a tracer provider (src/telemetry/setup.ts).
-    return this.serial(() =>
-      trace.getTracer('crisiscx').startActiveSpan('crisiscx.batch', { attributes: { 'crisiscx.records': batch.records.length, 'crisiscx.format': format } }, async (span) => {
-        try {
-          return await this.processNow(batch, format, span);
-        } catch (err) {
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-          throw err;
-        } finally {
-          span.end();
-        }
-      }),
-    );
+    return this.serial(() => this.processTraced(this.prepare(batch, format)));
   }
 
-  private async processNow(batch: SourceBatch, format: string, span: Span): Promise<PipelineStats> {
-    const started = performance.now();
-    const { events, deadLetters } = this.normalizer(format, batch.adapter).normalize(batch.records);
+  /** Decodes, parses and validates a batch: pure, so it may run while an earlier batch is stored. */
+  private prepare(batch: SourceBatch, format = batch.format ?? 'canonical'): PreparedBatch {
+    const t0 = performance.now();
+    const normalized = this.normalizer(format, batch.adapter).normalize(batch.records);
+    return { batch, format, normalized, normalizeMs: performance.now() - t0 };
+  }
+
+  private processTraced(prepared: PreparedBatch): Promise<PipelineStats> {
+    const { batch, format } = prepared;
+    // Looked up per batch: a no-op until telemetry registers a tracer provider (src/telemetry/setup.ts).
+    return trace.getTracer('crisiscx').startActiveSpan('crisiscx.batch', { attributes: { 'crisiscx.records': batch.records.length, 'crisiscx.format': format } }, async (span) => {
+      try {
+        return await this.processNow(prepared, span);
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async processNow(prepared: PreparedBatch, span: Span): Promise<PipelineStats> {
+    const started = performance.now() - prepared.normalizeMs;
+    const { batch } = prepared;
+    const { events, deadLetters } = prepared.normalized;
+    span.setAttribute('crisiscx.normalize_ms', prepared.normalizeMs);
     const fresh = await this.options.writer.fresh(events);
     const ctx = new BatchContext(this.clock, this.live);
     for (const env of fresh) if (env.event.ts > this.stats.watermark) this.stats.watermark = env.event.ts;
@@ -177,11 +198,40 @@ export class Pipeline {
     await this.afterCommit([], ctx, 0, 0);
   }
 
-  /** Reads a source to its end (or until `signal` aborts), batch by batch. */
+  /**
+   * Reads a source to its end (or until `signal` aborts), batch by batch. A source that allows it
+   * (`readAhead`) has its next batch read and normalized while the current one is detected and
+   * stored: DuckDB commits on its own thread, so the main thread has that time free. Stages and
+   * the store still take the batches one at a time, in order.
+   */
   async runSource(source: Source, signal?: AbortSignal, format?: string): Promise<void> {
-    for await (const batch of source.batches(signal)) {
-      await this.process(batch, format ?? batch.format);
-      if (signal?.aborted) break;
+    if (!source.readAhead) {
+      for await (const batch of source.batches(signal)) {
+        await this.process(batch, format ?? batch.format);
+        if (signal?.aborted) break;
+      }
+      return;
+    }
+    const it = source.batches(signal)[Symbol.asyncIterator]();
+    const ahead = (): Promise<PreparedBatch | undefined> => it.next().then((r) => (r.done ? undefined : this.prepare(r.value, format ?? r.value.format)));
+    let next = ahead();
+    let finished = false;
+    try {
+      for (;;) {
+        const current = await next;
+        if (!current) {
+          finished = true;
+          break;
+        }
+        next = ahead();
+        // Not awaited when this loop ends early: a read failure after a failed batch is moot.
+        next.catch(() => undefined);
+        await this.serial(() => this.processTraced(current));
+        if (signal?.aborted) break;
+      }
+    } finally {
+      // Ends the source's generator (closes the file); one batch read ahead is dropped unstored.
+      if (!finished) void it.return?.(undefined).catch(() => undefined);
     }
   }
 

@@ -42,6 +42,12 @@ export interface Source {
   /** A live stream (Kafka): the pipeline runs its timers on the wall clock. */
   readonly live?: boolean;
   /**
+   * The next batch may be read before the previous one is stored (the source keeps no position of
+   * its own that asking for a batch would move, as a file does): the pipeline then reads and
+   * normalizes it while the previous one is committed.
+   */
+  readonly readAhead?: boolean;
+  /**
    * Called once the database is open, before `batches()`: sources that keep their position in the
    * database (Kafka offsets) read it here; `stats` gives the pipeline's running counters.
    */

@@ -47,6 +47,8 @@ export interface FileSourceOptions {
 
 export class FileSource implements Source {
   readonly name: string;
+  /** Asking for the next batch moves nothing but the read position: a rerun rereads the file. */
+  readonly readAhead = true;
   private bytesDone = 0;
   private bytesBefore = 0;
   private records = 0;
