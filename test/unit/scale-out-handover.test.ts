@@ -56,7 +56,7 @@ async function instance(id: string, clock: ManualClock): Promise<{ built: Built;
   return { built, feed, published };
 }
 
-async function rows<T>(b: Built, sql: string): Promise<T[]> {
+async function rows<T extends Record<string, unknown>>(b: Built, sql: string): Promise<T[]> {
   return b.db.query<T>(sql);
 }
 
