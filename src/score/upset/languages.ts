@@ -126,24 +126,74 @@ function votingWordsFor(src: LexiconSource): Set<string> {
   return mine;
 }
 
+/** One candidate language of a script, with what the vote needs of it looked up once. */
+interface Candidate {
+  lang: string;
+  /** Index of its normalization in `VotingBoard.norms`. */
+  norm: number;
+  /** Its voting words (for the word-ending vote). */
+  words: Set<string>;
+  /** Word endings that give it away, or null. */
+  endings: string[] | null;
+  /** 1 + its index in TELLTALE_LANGS, or 0. */
+  telltale: number;
+}
+
 /** Per script: the normalizations its candidates use, and per normalization each voting word's candidates (a bit each). */
 interface VotingBoard {
   norms: NormKind[];
-  words: Map<NormKind, Map<string, number>>;
+  words: Map<string, number>[];
+  candidates: Candidate[];
+  /** Every language franc may answer for the script: its candidates, then the lexicon-free ones. */
+  everyone: string[];
 }
 const boards = new Map<Script, VotingBoard>();
 
 function votingBoard(script: Script, candidates: LexiconSource[]): VotingBoard {
   let b = boards.get(script);
   if (b) return b;
-  b = { norms: [...new Set(candidates.map((c) => c.norm))], words: new Map() };
-  for (const n of b.norms) b.words.set(n, new Map());
+  const norms = [...new Set(candidates.map((c) => c.norm))];
+  b = {
+    norms,
+    words: norms.map(() => new Map()),
+    candidates: candidates.map((c) => ({
+      lang: c.lang,
+      norm: norms.indexOf(c.norm),
+      words: votingWordsFor(c),
+      endings: TELLTALE_ENDINGS[c.lang] ?? null,
+      telltale: TELLTALE_LANGS.indexOf(c.lang) + 1,
+    })),
+    everyone: [...candidates.map((c) => c.lang), ...(OTHER_LANGUAGES[script] ?? [])],
+  };
   candidates.forEach((c, i) => {
-    const words = b!.words.get(c.norm)!;
+    const words = b!.words[b!.norms.indexOf(c.norm)]!;
     for (const w of votingWordsFor(c)) words.set(w, (words.get(w) ?? 0) | (1 << i));
   });
   boards.set(script, b);
   return b;
+}
+
+/** A declared tag, parsed and with its lexicon: one look-up per message instead of two. */
+interface Declared {
+  code: string;
+  lexicon: CompiledLexicon | undefined;
+  /** The tag names no script, or the lexicon's. */
+  scriptFits: boolean;
+}
+const declaredCache = new Map<string, Declared | undefined>();
+
+function declaredLanguage(tag: string): Declared | undefined {
+  const hit = declaredCache.get(tag);
+  if (hit !== undefined || declaredCache.has(tag)) return hit;
+  const given = toIso6393(tag);
+  let d: Declared | undefined;
+  if (given) {
+    const lexicon = lexiconFor(given.code);
+    d = { code: given.code, lexicon, scriptFits: !given.script || given.script === lexicon?.source.script };
+  }
+  // Tags come from a small set per deployment; the bound only guards against garbage.
+  if (declaredCache.size < 1000) declaredCache.set(tag, d);
+  return d;
 }
 
 export type LangSource = 'given' | 'script' | 'vote' | 'franc' | 'default' | 'none';
@@ -174,14 +224,14 @@ export interface DetectOptions {
  */
 export function chooseLanguage(text: string, declared: string | undefined, options: DetectOptions): LanguageChoice {
   const script = dominantScript(text);
-  const given = toIso6393(declared);
+  const given = declared ? declaredLanguage(declared) : undefined;
   if (given) {
-    const lex = lexiconFor(given.code);
+    const lex = given.lexicon;
     if (!lex) {
       // A declared language we have no lexicon for is trusted: signals only.
       return { lexicon: undefined, detected: given.code, source: 'given', script };
     }
-    if ((script === null || script === lex.source.script) && (!given.script || given.script === lex.source.script)) {
+    if ((script === null || script === lex.source.script) && given.scriptFits) {
       return { lexicon: lex, detected: given.code, source: 'given', script };
     }
     // Declared Hindi written in Latin letters, or a wrong tag: the text decides.
@@ -207,67 +257,86 @@ export function chooseLanguage(text: string, declared: string | undefined, optio
   return vote(text, script, candidates, options);
 }
 
-function vote(text: string, script: Script, candidates: LexiconSource[], options: DetectOptions): LanguageChoice {
-  const normalized = new Map<NormKind, { norm: string; tokens: Token[] }>();
+/** A normalized text and its words, per normalization of the board (most scripts have one). */
+type Prepared = { norm: string; tokens: Token[] };
+
+function vote(text: string, script: Script, sources: LexiconSource[], options: DetectOptions): LanguageChoice {
+  const board = votingBoard(script, sources);
+  const candidates = board.candidates;
+  const k = candidates.length;
   let telltales: Uint16Array | undefined;
   for (let i = 0; i < text.length; i++) {
-    const k = TELLTALE[text.charCodeAt(i)]!;
-    if (k) (telltales ??= new Uint16Array(TELLTALE_LANGS.length + 1))[k]!++;
+    const t = TELLTALE[text.charCodeAt(i)]!;
+    if (t) (telltales ??= new Uint16Array(TELLTALE_LANGS.length + 1))[t]!++;
   }
-  const board = votingBoard(script, candidates);
-  const counts = new Array<number>(candidates.length).fill(0);
-  for (const norm of board.norms) {
-    const normText = normalizeText(text, norm);
-    const prepared = { norm: normText, tokens: tokenize(normText) };
-    normalized.set(norm, prepared);
-    const words = board.words.get(norm)!;
-    for (const t of prepared.tokens) {
+  const counts = new Array<number>(k).fill(0);
+  const prepared: Prepared[] = [];
+  for (let n = 0; n < board.norms.length; n++) {
+    const norm = normalizeText(text, board.norms[n]!);
+    const tokens = tokenize(norm);
+    prepared.push({ norm, tokens });
+    const words = board.words[n]!;
+    for (const t of tokens) {
       const mask = words.get(t.s);
-      if (mask) for (let i = 0; i < candidates.length; i++) if (mask & (1 << i)) counts[i]!++;
+      if (mask) for (let i = 0; i < k; i++) if (mask & (1 << i)) counts[i]!++;
     }
   }
-  const scores: { lang: string; n: number }[] = [];
-  candidates.forEach((c, i) => {
-    let n = counts[i]!;
-    const endings = TELLTALE_ENDINGS[c.lang];
-    if (endings) {
-      let ends = 0;
-      const vw = votingWordsFor(c);
-      for (const t of normalized.get(c.norm)!.tokens) if (ends < 3 && !vw.has(t.s) && endings.some((e) => t.s.endsWith(e))) ends++;
-      n += ends;
-    }
-    const li = TELLTALE_LANGS.indexOf(c.lang);
-    if (li >= 0 && telltales) n += Math.min(2, telltales[li + 1]!);
-    scores.push({ lang: c.lang, n });
-  });
-  scores.sort((a, b) => b.n - a.n);
-  const best = scores[0]!;
-  const second = scores[1]?.n ?? 0;
-  const pick = (lang: string, source: LangSource): LanguageChoice => {
-    const lexicon = lexiconFor(lang);
-    return { lexicon, detected: lang, source, script, prepared: lexicon ? normalized.get(lexicon.source.norm) : undefined };
-  };
-  if (best.n >= 2 && best.n - second >= 1 && best.n >= 1.5 * second) return pick(best.lang, 'vote');
+  for (let i = 0; i < k; i++) {
+    const c = candidates[i]!;
+    if (c.endings) counts[i]! += endingVotes(prepared[c.norm]!.tokens, c);
+    if (c.telltale && telltales) counts[i]! += Math.min(2, telltales[c.telltale]!);
+  }
+  // The leader is the first candidate with the most votes (candidates keep their order on ties);
+  // `second` is the most votes among the others.
+  let best = 0;
+  for (let i = 1; i < k; i++) if (counts[i]! > counts[best]!) best = i;
+  const top = counts[best]!;
+  let second = 0;
+  for (let i = 0; i < k; i++) if (i !== best && counts[i]! > second) second = counts[i]!;
+  if (top >= 2 && top - second >= 1 && top >= 1.5 * second) return pick(board, prepared, script, candidates[best]!.lang, 'vote');
   if (text.length >= options.francMinChars) {
-    const tied = scores.filter((s) => s.n === best.n && s.n > 0).map((s) => s.lang);
+    const tied: string[] = [];
+    if (top > 0) for (let i = 0; i < k; i++) if (counts[i] === top) tied.push(candidates[i]!.lang);
     // A clear tie between lexicon languages is settled among them; otherwise every language of the script competes.
-    const only = tied.length > 1 && best.n >= 2 ? tied : [...candidates.map((c) => c.lang), ...(OTHER_LANGUAGES[script] ?? [])];
+    const only = tied.length > 1 && top >= 2 ? tied : board.everyone;
     const ranked = francAll(text, { only, minLength: options.francMinChars });
-    const top = ranked[0]?.[0];
-    if (top && top !== 'und') {
-      if (lexiconFor(top)) return pick(top, 'franc');
+    const first = ranked[0]?.[0];
+    if (first && first !== 'und') {
+      if (lexiconFor(first)) return pick(board, prepared, script, first, 'franc');
       // A language without a lexicon wins only when no voted-for lexicon language is close behind.
-      const voted = new Set(scores.filter((s) => s.n > 0 && s.n === best.n).map((s) => s.lang));
       // Scoring a message with a near language's lexicon costs little; scoring it with none loses every word.
-      const close = ranked.find(([l, d]) => lexiconFor(l) !== undefined && d >= (voted.has(l) ? 0.8 : 0.9));
-      if (close) return pick(close[0], 'franc');
-      return { lexicon: undefined, detected: top, source: 'franc', script };
+      const close = ranked.find(([l, d]) => lexiconFor(l) !== undefined && d >= (tied.includes(l) ? 0.8 : 0.9));
+      if (close) return pick(board, prepared, script, close[0], 'franc');
+      return { lexicon: undefined, detected: first, source: 'franc', script };
     }
   }
-  if (best.n > 0) {
-    const tied = scores.filter((s) => s.n === best.n).map((s) => s.lang);
-    return pick(tied.includes(options.defaultLang) ? options.defaultLang : best.lang, 'vote');
+  if (top > 0) {
+    let chosen = candidates[best]!.lang;
+    for (let i = 0; i < k; i++) if (counts[i] === top && candidates[i]!.lang === options.defaultLang) chosen = options.defaultLang;
+    return pick(board, prepared, script, chosen, 'vote');
   }
   const dflt = candidates.find((c) => c.lang === options.defaultLang);
-  return pick(dflt ? dflt.lang : candidates[0]!.lang, 'default');
+  return pick(board, prepared, script, dflt ? dflt.lang : candidates[0]!.lang, 'default');
+}
+
+/** Up to 3 words (not voting words already) ending the way only this candidate's words end. */
+function endingVotes(tokens: Token[], c: Candidate): number {
+  let ends = 0;
+  for (const t of tokens) {
+    if (ends >= 3) break;
+    if (c.words.has(t.s)) continue;
+    for (const e of c.endings!) {
+      if (t.s.endsWith(e)) {
+        ends++;
+        break;
+      }
+    }
+  }
+  return ends;
+}
+
+function pick(board: VotingBoard, prepared: Prepared[], script: Script, lang: string, source: LangSource): LanguageChoice {
+  const lexicon = lexiconFor(lang);
+  const n = lexicon ? board.norms.indexOf(lexicon.source.norm) : -1;
+  return { lexicon, detected: lang, source, script, prepared: n >= 0 ? prepared[n] : undefined };
 }

@@ -200,7 +200,7 @@ abstract class BaseLexicon {
    */
   protected resolve(all: Match[], size: number): Match[] {
     if (all.length <= 1) return all;
-    all.sort(byLengthThenRank);
+    sortStable(all, byLengthThenRank);
     if (taken.length < size + 1) taken = new Uint8Array(Math.max(size + 1, taken.length * 2));
     const out: Match[] = [];
     for (const m of all) {
@@ -210,7 +210,7 @@ abstract class BaseLexicon {
     }
     for (const m of all) if (m.p.modifier && isFree(m)) out.push(m);
     taken.fill(0, 0, size + 1);
-    out.sort(byStart);
+    sortStable(out, byStart);
     return out;
   }
 }
@@ -229,6 +229,23 @@ function byLengthThenRank(a: Match, b: Match): number {
 
 function byStart(a: Match, b: Match): number {
   return a.start - b.start;
+}
+
+/** Sorts in place, stably: insertion sort for the few matches a message has (Array.sort's set-up cost more). */
+function sortStable<T>(list: T[], cmp: (a: T, b: T) => number): void {
+  if (list.length > 16) {
+    list.sort(cmp);
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && cmp(list[j]!, x) > 0) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
+  }
 }
 
 /** Patterns sharing a first word, split by what follows so a frequent word ("no") tries few. */

@@ -17,7 +17,7 @@
 import type { Match } from './lexicon.js';
 import { chooseLanguage, type LangSource } from './languages.js';
 import { surfaceSignals } from './surface.js';
-import type { Token } from './text.js';
+import { startsWithDigit, type Token } from './text.js';
 import { WEIGHTS as W } from './weights.js';
 
 /** What the score stage knows about the customer beyond the message itself. */
@@ -87,12 +87,13 @@ export interface UpsetScorerOptions {
   explain?: boolean;
 }
 
-const ROUNDED = ['complaint', 'anger', 'fear', 'positive', 'calm', 'reassurance', 'duration', 'emoji', 'punctuation', 'shouting', 'elongation', 'repeatContact', 'channelSwitch'] as const;
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const round = (x: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const round4 = (x: number) => Math.round(x * 10000) / 10000;
 const DIGITS = /^\p{Nd}+$/u;
 const DIGIT_CHAR = /\p{Nd}/u;
 const DIGIT_HOURS = /^\p{Nd}+(h|hr|hrs|hours?|d|days)$/u;
@@ -189,9 +190,22 @@ export class UpsetScorer {
       const w = lex ? this.sentimentWeight : Math.min(1, 2 * this.sentimentWeight);
       score = (1 - w) * textScore + w * upstream;
     }
-    score = round(score, 4);
-    sig.textScore = round(textScore, 4);
-    for (const k of ROUNDED) sig[k] = round(sig[k], 3);
+    score = round4(score);
+    sig.textScore = round4(textScore);
+    // Spelled out: a loop over the keys made every access a keyed look-up.
+    sig.complaint = round3(sig.complaint);
+    sig.anger = round3(sig.anger);
+    sig.fear = round3(sig.fear);
+    sig.positive = round3(sig.positive);
+    sig.calm = round3(sig.calm);
+    sig.reassurance = round3(sig.reassurance);
+    sig.duration = round3(sig.duration);
+    sig.emoji = round3(sig.emoji);
+    sig.punctuation = round3(sig.punctuation);
+    sig.shouting = round3(sig.shouting);
+    sig.elongation = round3(sig.elongation);
+    sig.repeatContact = round3(sig.repeatContact);
+    sig.channelSwitch = round3(sig.channelSwitch);
     if (terms) sig.terms = terms;
     return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang: lex ? lex.lang : null, signals: sig };
   }
@@ -273,7 +287,8 @@ export class UpsetScorer {
     }
     if (tokens && sig.duration === 0) {
       for (const t of tokens) {
-        if (DIGIT_HOURS.test(t.s)) {
+        // Most words start with a letter: the regular expression only sees those that start with a digit.
+        if (startsWithDigit(t.s) && DIGIT_HOURS.test(t.s)) {
           sig.duration = W.duration;
           terms?.push(`duration:${t.s}`);
           break;

@@ -47,15 +47,22 @@ const ACRONYMS = new Set([
 ]);
 
 
-/** Upper (1), lower (-1) or neither (0), for Latin, Greek and Cyrillic letters. */
+/** Upper (1), lower (-1) or neither (0) for every code point up to U+052F (Latin, Greek, Cyrillic); one array read per character. */
+const CASE = (() => {
+  const t = new Int8Array(0x530);
+  for (let c = 0; c < t.length; c++) {
+    if (c >= 65 && c <= 90) t[c] = 1;
+    else if (c >= 97 && c <= 122) t[c] = -1;
+    else if (c >= 0xc0 && (c <= 0x24f || c >= 0x370)) {
+      const ch = String.fromCharCode(c);
+      t[c] = ch.toLowerCase() !== ch ? 1 : ch.toUpperCase() !== ch ? -1 : 0;
+    }
+  }
+  return t;
+})();
+
 function caseOf(c: number): number {
-  if (c >= 65 && c <= 90) return 1;
-  if (c >= 97 && c <= 122) return -1;
-  if (c < 0xc0 || c > 0x52f || (c > 0x24f && c < 0x370)) return 0;
-  const ch = String.fromCharCode(c);
-  const lo = ch.toLowerCase();
-  if (lo !== ch) return 1;
-  return ch.toUpperCase() !== ch ? -1 : 0;
+  return c < 0x530 ? CASE[c]! : 0;
 }
 
 export function surfaceSignals(text: string): SurfaceSignals {

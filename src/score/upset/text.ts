@@ -225,6 +225,21 @@ const CHAR_CLASS = (() => {
   return t;
 })();
 
+/** 1 for decimal digits of any script (\p{Nd}), BMP only. */
+const DIGIT = (() => {
+  const t = new Uint8Array(0x10000);
+  const digit = /\p{Nd}/u;
+  for (let c = 0; c < 0x10000; c++) if (CHAR_CLASS[c] === 1 && digit.test(String.fromCharCode(c))) t[c] = 1;
+  return t;
+})();
+
+/** Whether `s` starts with a decimal digit of any script (0-9, ٣, ३, ...). */
+export function startsWithDigit(s: string): boolean {
+  const c = s.charCodeAt(0);
+  if (c >= 0xd800 && c <= 0xdbff) return /^\p{Nd}/u.test(s);
+  return DIGIT[c] === 1;
+}
+
 export function tokenize(norm: string): Token[] {
   const out: Token[] = [];
   let clause = 0;
@@ -242,7 +257,8 @@ export function tokenize(norm: string): Token[] {
       continue;
     }
     if (start >= 0) {
-      out.push({ s: norm.slice(start, i), clause, at: start });
+      // `alt` present from the start: every token has one shape, so look-ups on tokens stay monomorphic.
+      out.push({ s: norm.slice(start, i), alt: undefined, clause, at: start });
       start = -1;
     }
     if (k === 2) broke = true;
