@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel as LogLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
-import type { KafkaConnectionConfig } from './config.js';
+import { Kafka, logLevel as LogLevel, type ConsumerConfig, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaConnectionConfig, KafkaSourceConfig } from './config.js';
 
 /** Base of the errors of the Kafka integration: `retriable` says whether trying again may help. */
 export class KafkaIntegrationError extends Error {
@@ -195,6 +195,24 @@ export function kafkaClient(c: ResolvedConnection, env: NodeJS.ProcessEnv = proc
 export function createKafka(cfg: Connection, options: { env?: NodeJS.ProcessEnv; where?: string } = {}): { kafka: Kafka; connection: ResolvedConnection } {
   const connection = resolveConnection(cfg, options);
   return { kafka: kafkaClient(connection, options.env), connection };
+}
+
+/**
+ * The consumer settings of a Kafka source: group membership and fetch sizes. One place, so the
+ * benchmark's bare kafkajs consumer fetches exactly as the source does.
+ */
+export function consumerConfig(cfg: KafkaSourceConfig): ConsumerConfig {
+  return {
+    groupId: cfg.group_id,
+    sessionTimeout: cfg.session_timeout_ms,
+    heartbeatInterval: cfg.heartbeat_interval_ms,
+    rebalanceTimeout: cfg.rebalance_timeout_ms,
+    maxBytesPerPartition: cfg.max_bytes_per_partition,
+    maxWaitTimeInMs: cfg.max_wait_ms,
+    allowAutoTopicCreation: false,
+    // Exactly-once needs committed data only (partials and dead letters are written transactionally).
+    readUncommitted: false,
+  };
 }
 
 /** An error from kafkajs (or anything) as a sentence without secrets, with whether it is retriable. */

@@ -30,7 +30,7 @@ import type { Source, SourceBatch, SourceDeps, SourceProgress } from '../source.
 import { AggregateCombiner, instanceId, partialMessage, type CombinedBucket } from './aggregates.js';
 import { brandFeedFor, type BrandFeed } from './brand-feed.js';
 import { recordMessage } from './brand-records.js';
-import { createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
+import { consumerConfig, createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
 import type { KafkaSourceConfig } from './config.js';
 import { deadLetterMessage } from './dead-letters.js';
 import { HandOff } from './handoff.js';
@@ -209,17 +209,7 @@ export class KafkaSource implements Source {
       await this.producer.connect();
     }
 
-    const consumer = this.kafka.consumer({
-      groupId: cfg.group_id,
-      sessionTimeout: cfg.session_timeout_ms,
-      heartbeatInterval: cfg.heartbeat_interval_ms,
-      rebalanceTimeout: cfg.rebalance_timeout_ms,
-      maxBytesPerPartition: cfg.max_bytes_per_partition,
-      maxWaitTimeInMs: cfg.max_wait_ms,
-      allowAutoTopicCreation: false,
-      // Exactly-once needs committed data only (partials and dead letters are written transactionally).
-      readUncommitted: false,
-    });
+    const consumer = this.kafka.consumer(consumerConfig(cfg));
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment;
