@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RawRecord } from '../../src/contract/records.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import type { Stage } from '../../src/pipeline/stage.js';
+import type { Source, SourceBatch, SourceProgress } from '../../src/sources/source.js';
+import { Database } from '../../src/store/database.js';
+import { EventWriter } from '../../src/store/writer.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const T0 = Date.parse('2026-03-14T10:00:00Z');
+
+function record(n: number): RawRecord {
+  const line = JSON.stringify({ id: `e${n}`, type: 'message', ts: T0 + n * 1000, conversationId: `c${n % 7}`, channel: 'chat', direction: 'inbound', text: `message ${n}` });
+  return { bytes: Buffer.from(line), origin: { kind: 'file', name: 'mem', line: n + 1 } };
+}
+
+/** A source of `batches` batches of `size` records that logs when each batch is asked for and when its generator ends. */
+class LoggingSource implements Source {
+  readonly name = 'mem';
+  readonly log: string[] = [];
+  closed = false;
+  constructor(
+    readonly readAhead: boolean,
+    private readonly batches_: number,
+    private readonly size = 3,
+  ) {}
+  progress(): SourceProgress {
+    return { done: 0, unit: 'records', records: 0 };
+  }
+  async *batches(): AsyncGenerator<SourceBatch> {
+    try {
+      for (let b = 0; b < this.batches_; b++) {
+        this.log.push(`read ${b}`);
+        await new Promise((r) => setImmediate(r));
+        yield { records: Array.from({ length: this.size }, (_, i) => record(b * this.size + i)) };
+      }
+    } finally {
+      this.closed = true;
+    }
+  }
+}
+
+/** Logs the batches the stages see and when each one's transaction committed. */
+function probe(log: string[], failOn?: string): Stage {
+  let batch = 0;
+  return {
+    name: 'probe',
+    onEvents(events) {
+      if (events.some((e) => e.event.id === failOn)) throw new Error(`stage failed on ${failOn}`);
+      log.push(`stage ${events.map((e) => e.event.id).join(',')}`);
+    },
+    afterCommit(info) {
+      if (info.events.length > 0) log.push(`committed ${batch++}`);
+    },
+  };
+}
+
+async function setup(dir: string, name: string, stages: Stage[]): Promise<{ db: Database; pipeline: Pipeline }> {
+  const db = await Database.open(join(dir, `${name}.duckdb`));
+  return { db, pipeline: new Pipeline({ writer: await EventWriter.create(db), stages }) };
+}
+
+describe('pipeline read-ahead', () => {
+  const dir = tempDir();
+
+  it('reads a file-like source one batch ahead, while stages and the store still take batches in order', async () => {
+    const src = new LoggingSource(true, 4);
+    const { db, pipeline } = await setup(dir, 'ahead', [probe(src.log)]);
+    await pipeline.runSource(src);
+    // The next batch is asked for before the current one is committed...
+    expect(src.log.indexOf('read 1')).toBeLessThan(src.log.indexOf('committed 0'));
+    // ...but stages see the batches whole, in order, each after the previous one committed.
+    const seen = src.log.filter((l) => !l.startsWith('read'));
+    expect(seen).toEqual([
+      'stage e0,e1,e2',
+      'committed 0',
+      'stage e3,e4,e5',
+      'committed 1',
+      'stage e6,e7,e8',
+      'committed 2',
+      'stage e9,e10,e11',
+      'committed 3',
+    ]);
+    const ids = await db.query<{ id: string }>("SELECT id FROM events ORDER BY CAST(substr(id, 2) AS INTEGER)");
+    expect(ids.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `e${i}`));
+    expect(src.closed).toBe(true);
+    await db.close();
+  });
+
+  it('never asks a source that keeps its own position (Kafka) for a batch before the previous one is committed', async () => {
+    const src = new LoggingSource(false, 3);
+    const { db, pipeline } = await setup(dir, 'no-ahead', [probe(src.log)]);
+    await pipeline.runSource(src);
+    expect(src.log).toEqual(['read 0', 'stage e0,e1,e2', 'committed 0', 'read 1', 'stage e3,e4,e5', 'committed 1', 'read 2', 'stage e6,e7,e8', 'committed 2']);
+    await db.close();
+  });
+
+  it('stops at an abort after the current batch, stores nothing read ahead, and closes the source', async () => {
+    const src = new LoggingSource(true, 10);
+    const ac = new AbortController();
+    const stop: Stage = {
+      name: 'stop',
+      afterCommit: (info) => {
+        if (info.events.length > 0) ac.abort();
+      },
+    };
+    const { db, pipeline } = await setup(dir, 'abort', [stop]);
+    await pipeline.runSource(src, ac.signal);
+    await new Promise((r) => setImmediate(r));
+    expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n).toBe(3n);
+    expect(src.closed).toBe(true);
+    await db.close();
+  });
+
+  it('fails with the stage error, keeps the batches before it, and closes the source', async () => {
+    const src = new LoggingSource(true, 10);
+    const { db, pipeline } = await setup(dir, 'fail', [probe(src.log, 'e7')]);
+    await expect(pipeline.runSource(src)).rejects.toThrow('stage failed on e7');
+    await new Promise((r) => setImmediate(r));
+    const n = (await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n;
+    expect(n).toBe(6n);
+    expect(src.closed).toBe(true);
+    await db.close();
+  });
+});
