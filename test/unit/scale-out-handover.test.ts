@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../src/config/pipeline.js';
 import { ManualClock } from '../../src/contract/clock.js';
 import { buildPipeline, type Built } from '../../src/pipeline/build.js';
-import { brandFeedFor, type BrandFeed } from '../../src/sources/kafka/brand-feed.js';
+import { SpikesConfig } from '../../src/detect/spikes/config.js';
+import { ScaleOutSpikeStage } from '../../src/detect/spikes/scale-out.js';
+import type { Detection, StageContext } from '../../src/pipeline/stage.js';
+import { BrandFeed, brandFeedFor } from '../../src/sources/kafka/brand-feed.js';
 import type { BrandRecord } from '../../src/sources/kafka/brand-records.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -145,5 +148,25 @@ describe('kafka scale-out: brand-level detection when a brand changes owner', ()
       await a.built.close();
       await b.built.close();
     }
+  });
+
+  it('judges nothing before the assignment is read back, and drops counts older than the live retention', () => {
+    const feed = new BrandFeed();
+    const stage = new ScaleOutSpikeStage({ config: SpikesConfig.parse({ warmup_buckets: 10, allowed_lateness_secs: 0, seasonality: 'none' }), feed, hash: 'h', firstSeq: 1, instance: 'a', lookbackSecs: 86_400 });
+    const rows: unknown[] = [];
+    const ctx = (): StageContext => ({ clock: { now: () => T0 + MIN }, live: true, detections: [] as Detection[], emit: (_t: string, r: unknown) => rows.push(r) }) as unknown as StageContext;
+    feed.assigned([0]);
+    // A month-old burst (events replayed with their old timestamps): too late for a live detector.
+    feedTotals(feed, 'old', T0 - 30 * 86_400_000 - 90 * MIN, T0 - 30 * 86_400_000, [T0 - 30 * 86_400_000 - 30 * MIN, T0 - 30 * 86_400_000]);
+    feedTotals(feed, 'acme', T0 - 90 * MIN, T0 + MIN, [T0 - 30 * MIN, T0]);
+    const c1 = ctx();
+    stage.onTick(T0 + MIN, c1);
+    expect(rows).toEqual([]); // not caught up yet: nothing judged
+    expect(stage.tooOld).toBe(90);
+    feed.caughtUp();
+    const c2 = ctx();
+    stage.onTick(T0 + MIN, c2);
+    expect(stage.detector.keys().map((k) => k.brand)).not.toContain('old');
+    expect(c2.detections.filter((d) => d.kind === 'spike' && d.state === 'firing').map((d) => d.key).sort()).toEqual(['acme|*', 'acme|chat']);
   });
 });

@@ -113,7 +113,8 @@ export class ScaleOutBrandSilence {
   /** Judges due brand silences at `now` (after the spike detections of the context are in). */
   advance(now: number): Detection[] {
     if (this.rebuilding) {
-      if (!this.caughtUp) return [];
+      // The crisis state of the brands taken over comes from the spike stage's rebuild.
+      if (!this.caughtUp || !this.options.feed.isRebuilt('spikes', this.epoch)) return [];
       return this.track(this.rebuild(now));
     }
     return this.track(this.tracker.advance(now));

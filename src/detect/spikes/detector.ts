@@ -322,13 +322,16 @@ export class SpikeDetector {
    * `stored` (the spikes view as the previous run left it) and only differences are reported.
    * Spikes whose end was known before `settledBefore` are taken as stored (history was cut there).
    * `reportOpen` (live runs): spikes still open are reported firing again, for the alert engine.
+   * `brand`: restore that brand's series only (history and stored of that brand), leaving the
+   * others as they are, so brands can be restored one at a time.
    */
-  restore(history: BucketCounts[], stored: SpikeRecord[], judgedUntil: number, settledBefore = Number.NEGATIVE_INFINITY, reportOpen = false): void {
+  restore(history: BucketCounts[], stored: SpikeRecord[], judgedUntil: number, settledBefore = Number.NEGATIVE_INFINITY, reportOpen = false, brand?: string): void {
     for (const c of history) this.observeBucket(c);
     const untilBi = Math.floor(judgedUntil / this.bucketMs);
     const before = new Map(stored.map((r) => [r.spikeId, r]));
     const after = new Map<string, SpikeRecord>();
     for (const s of this.series.values()) {
+      if (brand !== undefined && s.brand !== brand) continue;
       s.dirtyBi = null;
       for (let bi = s.nextBi; bi < untilBi; bi++) {
         if ((bi - s.firstBi) % CHUNK === 0) s.checkpoints.push({ bi, state: structuredClone(s.state) });

@@ -14,7 +14,11 @@
  *   partials and of its owners' spike reports back; once read (`caught_up`), the series are judged
  *   up to now and compared with the last reported state of each spike (SpikeDetector.restore), so
  *   only what the previous owner did not report is reported; its open spikes are adopted
- *   (`handover: adopt`): the alert engine takes them over as already notified.
+ *   (`handover: adopt`): the alert engine takes them over as already notified. Brands are rebuilt
+ *   a few at a time per pipeline tick (`REBUILD_BUDGET_MS`), so a long history never stalls the
+ *   event loop (and with it the Kafka heartbeats) for long.
+ * Counts older than the live retention (`history_days`, at least 2 days) behind the clock are
+ * dropped, as a live detector drops counts that late.
  * After each commit, the owner publishes its spike changes to the brand's partition, which is what
  * the next owner reads back.
  *
@@ -44,17 +48,28 @@ export interface ScaleOutSpikeOptions {
 }
 
 const FEED_NAME = 'spikes';
+/** Time a tick may spend rebuilding brands before it lets the pipeline (and Kafka) go on. */
+const REBUILD_BUDGET_MS = 100;
 
 export class ScaleOutSpikeStage implements Stage {
   readonly name = 'spikes';
   detector: SpikeDetector;
   private deltas = new TotalsToIncrements();
   private epoch = 0;
-  /** Until the current assignment is read back: collect, judge nothing. */
+  /** Until the current assignment is read back and its brands rebuilt. */
   private rebuilding = true;
-  private history: BucketCounts[] = [];
+  /** Counts read back, per brand, until the brand is rebuilt (all brands until caught up). */
+  private history = new Map<string, BucketCounts[]>();
+  /** Caught up: the brands of `history` are rebuilt a few per tick. */
+  private caughtUp = false;
+  private rebuildStats = { brands: 0, buckets: 0, reported: 0, adopted: 0 };
+  /** Brands of this epoch already rebuilt (later reports about them are this instance's own). */
+  private rebuilt = new Set<string>();
   /** The last reported state of each spike of the owned brands, from the reports read back. */
   private known = new Map<string, SpikeRecord>();
+  private readonly retentionMs: number;
+  /** Counts dropped as older than the live retention. */
+  tooOld = 0;
   /** Aggregates partition of each brand (a brand's messages are all in one). */
   private readonly brandPartition = new Map<string, number>();
   /** Spike alerts this stage made fire in the alert engine and not ended yet, by detection key. */
@@ -66,31 +81,32 @@ export class ScaleOutSpikeStage implements Stage {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: ScaleOutSpikeOptions) {
+    this.retentionMs = liveRetentionMs(options.config);
     this.detector = this.newDetector();
     this.seq = options.firstSeq;
     this.wall = options.wall ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`crisiscx: ${line}\n`));
     options.feed.subscribe(FEED_NAME);
+    options.feed.waitFor(FEED_NAME);
   }
 
   private newDetector(): SpikeDetector {
-    return new SpikeDetector(this.options.config, { retentionMs: liveRetentionMs(this.options.config) });
-  }
-
-  /** True once the current assignment is read back and judged. */
-  get judging(): boolean {
-    return !this.rebuilding;
+    return new SpikeDetector(this.options.config, { retentionMs: this.retentionMs });
   }
 
   onEvents(_events: unknown, ctx: StageContext): void {
     // The events themselves are this instance's share only: nothing to count here.
-    this.pump(ctx.clock.now(), ctx);
+    const now = ctx.clock.now();
+    this.pump(now, ctx);
+    this.rebuildSome(now, ctx);
     this.drain(ctx);
   }
 
   onTick(now: number, ctx: StageContext): void {
     this.pump(now, ctx);
-    if (!this.rebuilding) this.detector.advance(now);
+    this.rebuildSome(now, ctx);
+    // Brands not rebuilt yet have no series: this judges the rebuilt ones.
+    this.detector.advance(now);
     this.drain(ctx);
   }
 
@@ -123,13 +139,19 @@ export class ScaleOutSpikeStage implements Stage {
           this.brandPartition.set(b.brand, ev.partition);
           const d = this.deltas.next(b);
           if (!d) break;
+          if (d.bucketStart < now - this.retentionMs) {
+            this.tooOld++;
+            break;
+          }
           const c: BucketCounts = { brand: d.brand, channel: d.channel, bucketStart: d.bucketStart, inbound: d.inbound, upset: d.upset };
-          if (this.rebuilding) this.history.push(c);
+          const waiting = this.history.get(c.brand);
+          if (waiting) waiting.push(c);
+          else if (this.rebuilding && !this.caughtUp) this.history.set(c.brand, [c]);
           else this.detector.observeBucket(c);
           break;
         }
         case 'record': {
-          if (ev.epoch !== this.epoch || !this.rebuilding || ev.record.kind !== 'spike') break;
+          if (ev.epoch !== this.epoch || !this.rebuilding || ev.record.kind !== 'spike' || this.rebuilt.has(ev.record.brand)) break;
           const u = ev.record.update;
           this.brandPartition.set(u.brand, ev.partition);
           if (u.update === 'retract') this.known.delete(u.spikeId);
@@ -137,7 +159,7 @@ export class ScaleOutSpikeStage implements Stage {
           break;
         }
         case 'caught_up':
-          if (ev.epoch === this.epoch && this.rebuilding) this.rebuild(now, ctx);
+          if (ev.epoch === this.epoch && this.rebuilding) this.caughtUp = true;
           break;
       }
     }
@@ -154,33 +176,60 @@ export class ScaleOutSpikeStage implements Stage {
     this.epoch = epoch;
     this.detector = this.newDetector();
     this.deltas = new TotalsToIncrements();
-    this.history = [];
+    this.history = new Map();
     this.known = new Map();
     this.rebuilding = true;
+    this.caughtUp = false;
+    this.rebuildStats = { brands: 0, buckets: 0, reported: 0, adopted: 0 };
+    this.rebuilt = new Set();
   }
 
-  /** The assignment is read back: judge up to now, report only what differs from what was reported. */
-  private rebuild(now: number, ctx: StageContext): void {
+  /** Once the assignment is read back: rebuilds brands until the tick's budget is spent. */
+  private rebuildSome(now: number, ctx: StageContext): void {
+    if (!this.rebuilding || !this.caughtUp) return;
+    const started = performance.now();
+    for (const brand of this.history.keys()) {
+      this.rebuildBrand(brand, now, ctx);
+      if (performance.now() - started > REBUILD_BUDGET_MS) break;
+    }
+    if (this.history.size > 0) return;
+    // Reports of brands with no counts read back (a spike whose counts all fell out of the window).
+    for (const brand of new Set([...this.known.values()].map((r) => r.brand))) this.rebuildBrand(brand, now, ctx);
+    this.rebuilding = false;
+    this.caughtUp = false;
+    this.known = new Map();
+    const st = this.rebuildStats;
+    this.options.feed.rebuilt(FEED_NAME, this.epoch);
+    this.log(`spikes: ${st.brands} brands rebuilt from ${st.buckets} combined buckets; ${st.reported} spikes reported before, ${st.adopted} still open and taken over`);
+  }
+
+  /** Judges one brand up to now and reports only what differs from what was reported. */
+  private rebuildBrand(brand: string, now: number, ctx: StageContext): void {
     const cfg = this.options.config;
     const bucketMs = cfg.bucket_secs * 1000;
+    const history = (this.history.get(brand) ?? []).sort((a, b) => a.bucketStart - b.bucketStart);
+    this.history.delete(brand);
+    this.rebuilt.add(brand);
     // Spikes whose end was known before the read-back window plus the warm-up were judged on more
     // history than is read back: left as reported, as a restart does where history was cut.
     const settled = now - this.options.lookbackSecs * 1000 + cfg.warmup_buckets * bucketMs;
-    const stored = [...this.known.values()].filter((r) => r.endDetectedAt === null || r.endDetectedAt > settled);
-    let adopted = 0;
+    const stored: SpikeRecord[] = [];
+    for (const [id, r] of this.known) {
+      if (r.brand !== brand) continue;
+      this.known.delete(id);
+      if (r.endDetectedAt === null || r.endDetectedAt > settled) stored.push(r);
+    }
     for (const r of stored) {
       if (r.endedAt !== null) continue;
       // Notified by the previous owner: taken over without a page (a restart's restore does the same).
       this.push(ctx, { ...spikeDetection(r, 'firing'), handover: 'adopt' });
-      adopted++;
+      this.rebuildStats.adopted++;
     }
-    this.history.sort((a, b) => a.bucketStart - b.bucketStart);
-    const buckets = this.history.length;
-    this.detector.restore(this.history, stored, now - cfg.allowed_lateness_secs * 1000, settled, false);
-    this.history = [];
-    this.known = new Map();
-    this.rebuilding = false;
-    this.log(`spikes: ${this.detector.keys().length} series rebuilt from ${buckets} combined buckets; ${stored.length} spikes reported before, ${adopted} still open and taken over`);
+    this.detector.restore(history, stored, now - cfg.allowed_lateness_secs * 1000, settled, false, brand);
+    const st = this.rebuildStats;
+    st.brands++;
+    st.buckets += history.length;
+    st.reported += stored.length;
   }
 
   private push(ctx: StageContext, d: Detection): void {

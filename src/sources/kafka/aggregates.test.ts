@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../contract/records.js';
+import { deadLetter, type Envelope } from '../../contract/records.js';
 import type { StageContext } from '../../pipeline/stage.js';
 import type { TableRow } from '../../store/rows.js';
-import { CombineState, parsePartial, partialCountStage, partialMessage, PartialCountStage, TotalsToIncrements, type PartialMessage } from './aggregates.js';
+import { CombineState, parseAggregate, parsePartial, partialCountStage, partialMessage, PartialCountStage, TotalsToIncrements, type PartialMessage } from './aggregates.js';
+import { BrandFeed } from './brand-feed.js';
+import { FACTS_TABLE, recordMessage, type BrandRecord } from './brand-records.js';
 import { deadLetterMessage, DLQ_HEADERS } from './dead-letters.js';
 import { HandOff } from './handoff.js';
 import { isFenced } from './source.js';
@@ -140,6 +142,68 @@ describe('dead letters on the topic', () => {
       [DLQ_HEADERS.offset]: '42',
       [DLQ_HEADERS.id]: 'abc',
     });
+  });
+});
+
+describe('a dead letter read twice', () => {
+  it('(a killed instance\'s last batch, read again by the next owner) is the same message: same key and id header', () => {
+    const rec = { bytes: Buffer.from('{"id":"x","type":"message"'), origin: { kind: 'kafka' as const, name: 'support.events', partition: 3, offset: '1207' } };
+    const first = deadLetterMessage({ ...deadLetter(rec, 'parse', 'not JSON', 'canonical', 1), offset: 1207n }, 'support.events', 3);
+    const again = deadLetterMessage({ ...deadLetter({ ...rec, bytes: Buffer.from(rec.bytes) }, 'parse', 'not JSON', 'canonical', 99), offset: 1207n }, 'support.events', 3);
+    expect(again.key).toBe(first.key);
+    expect(again.headers[DLQ_HEADERS.id]).toBe(first.headers[DLQ_HEADERS.id]);
+    // Another offset is another dead letter, even with the same bytes.
+    const other = deadLetter({ ...rec, origin: { ...rec.origin, offset: '1208' } }, 'parse', 'not JSON', 'canonical', 1);
+    expect(other.id).not.toBe(first.key);
+  });
+});
+
+describe('brand facts and records on the aggregates topic', () => {
+  it('counts broadcasts and incidents read from Kafka as facts, one row per event', () => {
+    const stage = new PartialCountStage('i1', 60, () => T);
+    const rows: { table: string; row: TableRow }[] = [];
+    const ctx = { emit: (table: string, row: TableRow) => rows.push({ table, row }), detections: [], live: true, clock: { now: () => T } } as unknown as StageContext;
+    const ev = (id: string, event: Record<string, unknown>, offset: number): Envelope => ({
+      event: { id, ts: T + offset, brand: 'acme', ...event } as Envelope['event'],
+      raw: '{}',
+      origin: { kind: 'kafka', name: 'in', partition: 2, offset: String(offset) },
+    });
+    stage.onEvents([ev('b1', { type: 'broadcast', channel: 'status_page' }, 5), ev('i1', { type: 'incident', incidentId: 'INC-1', action: 'declared' }, 6)], ctx);
+    expect(rows.filter((r) => r.table === FACTS_TABLE).map((r) => [r.row.fact, r.row.incident_id, r.row.source_offset])).toEqual([
+      ['broadcast', null, 5n],
+      ['incident_declared', 'INC-1', 6n],
+    ]);
+  });
+
+  it('tells partials and brand records apart, and rejects malformed records', () => {
+    const fact: BrandRecord = { kind: 'fact', id: 'in:2:5', brand: 'acme', fact: 'broadcast', ts: T };
+    const m = recordMessage(fact);
+    expect(m.key).toBe('acme');
+    expect(parseAggregate(Buffer.from(m.value))).toEqual({ record: { v: 1, ...fact } });
+    const p: PartialMessage = { v: 1, id: 'p', brand: 'acme', channel: 'chat', bucket_start: T, bucket_secs: 60, inbound: 2, upset: 1, instance: 'i', source: { topic: 'in', partition: 0, min_offset: '0', max_offset: '1' } };
+    expect(parseAggregate(Buffer.from(JSON.stringify(p)))).toEqual({ partial: p });
+    expect(parseAggregate(Buffer.from(JSON.stringify({ v: 1, kind: 'fact', brand: 'acme', fact: 'tweet', id: 'x', ts: T })))).toMatchObject({ error: expect.stringMatching(/fact/) });
+    expect(parseAggregate(Buffer.from(JSON.stringify({ v: 1, kind: 'spike', brand: 'acme', owner: 'a', update: {} })))).toMatchObject({ error: expect.stringMatching(/spike/) });
+    expect(parseAggregate(Buffer.from('[1]'))).toEqual({ error: 'not a JSON object' });
+  });
+});
+
+describe('the brand feed', () => {
+  it('gives every reader of one context the events up to the same point', () => {
+    const feed = new BrandFeed();
+    feed.subscribe('spikes');
+    feed.subscribe('brand_silence');
+    feed.assigned([1]);
+    const ctx1 = {};
+    expect(feed.take('spikes', ctx1).map((e) => e.type)).toEqual(['assigned']);
+    // Arrives between the two readers of ctx1: the second stops where the first did.
+    feed.caughtUp();
+    expect(feed.take('brand_silence', ctx1).map((e) => e.type)).toEqual(['assigned']);
+    const ctx2 = {};
+    expect(feed.take('spikes', ctx2).map((e) => e.type)).toEqual(['caught_up']);
+    expect(feed.take('brand_silence', ctx2).map((e) => e.type)).toEqual(['caught_up']);
+    expect(feed.take('spikes', {})).toEqual([]);
+    expect(() => feed.take('nobody', {})).toThrow(/subscrib/);
   });
 });
 

@@ -38,6 +38,8 @@ export class BrandFeed {
   private readonly cuts = new WeakMap<object, number>();
   private epochNo = 0;
   private publisher: ((records: BrandRecord[]) => Promise<void>) | undefined;
+  /** Per reader others wait for: the last epoch it has rebuilt. */
+  private readonly rebuiltEpoch = new Map<string, number>();
 
   get epoch(): number {
     return this.epochNo;
@@ -81,6 +83,24 @@ export class BrandFeed {
   }
 
   // The stages' side.
+
+  /**
+   * A reader whose rebuild of each epoch others wait for (the spike stage: brand silence needs the
+   * crisis state of the brands it takes over).
+   */
+  waitFor(name: string): void {
+    if (!this.rebuiltEpoch.has(name)) this.rebuiltEpoch.set(name, 0);
+  }
+
+  rebuilt(name: string, epoch: number): void {
+    this.rebuiltEpoch.set(name, epoch);
+  }
+
+  /** Whether `name` has rebuilt `epoch` (true when nobody registered under that name). */
+  isRebuilt(name: string, epoch: number): boolean {
+    const e = this.rebuiltEpoch.get(name);
+    return e === undefined || e >= epoch;
+  }
 
   /** A reader that sees every event appended from now on. */
   subscribe(name: string): void {
