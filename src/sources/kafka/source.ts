@@ -135,6 +135,8 @@ export class KafkaSource implements Source {
   private combiner: AggregateCombiner | undefined;
   /** Scale-out: where the combiner hands what it learns to the brand-level stages of this pipeline. */
   private feed: BrandFeed | undefined;
+  /** Leaving the combine group: its brands are other instances' now, whatever the combiner still reads. */
+  private leaving = false;
   private readonly handoff = new HandOff<Pending>();
   /** Per `topic:partition`: the first offset not yet stored in DuckDB (skip below it). */
   private readonly resumeAt = new Map<string, bigint>();
@@ -244,17 +246,19 @@ export class KafkaSource implements Source {
         lookbackSecs: cfg.scale_out.lookback_secs,
         outputTopic: cfg.scale_out.combined_topic,
         onCombined: (b, partition) => {
-          this.feed?.bucket(partition, b);
+          if (!this.leaving) this.feed?.bucket(partition, b);
           return this.options.onCombined?.(b);
         },
-        onRecord: (partition, r) => this.feed?.record(partition, r),
+        onRecord: (partition, r) => {
+          if (!this.leaving) this.feed?.record(partition, r);
+        },
         onAssigned: (parts) => {
           this.log(`Kafka group ${cfg.scale_out.combine_group_id ?? `${cfg.group_id}.combine`}: owns ${cfg.scale_out.aggregates_topic}[${parts.join(',')}]; reading their last ${cfg.scale_out.lookback_secs} s back`);
-          this.feed?.assigned(parts);
+          if (!this.leaving) this.feed?.assigned(parts);
         },
         onCaughtUp: (i) => {
           this.log(`${cfg.scale_out.aggregates_topic}[${i.partitions.join(',')}] read back (${i.partials} partials, ${i.records} brand records): judging the brands in them here`);
-          this.feed?.caughtUp();
+          if (!this.leaving) this.feed?.caughtUp();
         },
         onInvalid: (i) => this.log(`ignored a message on ${cfg.scale_out.aggregates_topic}[${i.partition}]@${i.offset}: ${i.error}`),
         sessionTimeoutMs: cfg.session_timeout_ms,
@@ -581,6 +585,11 @@ export class KafkaSource implements Source {
           t.unref();
         }),
       ]);
+    if (this.feed && this.combiner && !this.leaving) {
+      // The brands this instance owns go to other instances as it leaves: stop judging them here.
+      this.feed.assigned([]);
+    }
+    this.leaving = true;
     this.feed?.setPublisher(undefined);
     for (const stop of [
       () => bounded('stopping the combiner', this.combiner?.stop()),
