@@ -37,6 +37,12 @@ describe('kafka source config', () => {
     expect(KafkaSourceConfig.safeParse(source({ session_timeout_ms: 6000, heartbeat_interval_ms: 3000 })).error?.issues[0]?.message).toMatch(/a third of session_timeout_ms/);
   });
 
+  it('refuses scale-out buckets that are not the spike detector\'s buckets, naming both keys', () => {
+    const so = (bucket: number, spikes: number) => parsePipelineConfig({ sources: [source({ scale_out: { enabled: true, bucket_secs: bucket } })], detect: { spikes: { bucket_secs: spikes } } }, 'p.yaml');
+    expect(() => so(60, 10)).toThrow(/sources\.0\.scale_out\.bucket_secs.*\(60\) must equal detect\.spikes\.bucket_secs \(10\)/);
+    expect(so(10, 10).sources[0]!.type).toBe('kafka');
+  });
+
   it('never takes a password in the file: only the name of a variable holding it', () => {
     const r = KafkaSourceConfig.safeParse(source({ sasl: { mechanism: 'plain', username: 'u', password: 'hunter2' } }));
     expect(r.success).toBe(false);
