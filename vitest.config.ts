@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          // Properties run with one fixed seed (FC_SEED=random to explore locally).
+          setupFiles: ['test/setup/fast-check.ts'],
           testTimeout: 30_000,
         },
       },
@@ -19,6 +21,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // A real Kafka broker for the run (or the one KAFKA_BROKERS names).
           globalSetup: ['test/setup/kafka.ts'],
+          setupFiles: ['test/setup/fast-check.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Real services on 2 cores: one file at a time keeps timings sane.

@@ -1,15 +1,19 @@
 /**
  * @module eval/spikes/evaluate
  * Scores a detector on labelled series: recall per shape, detection delay (from the true onset to
- * the end of the bucket that confirmed the alarm), false alarms per day, and how many single-bucket
- * outliers paged anyone (they must not).
+ * the end of the bucket that confirmed the alarm), precision, false alarms per day, and how many
+ * single-bucket outliers paged anyone (they must not). `nullCheck` runs it on pure Poisson noise
+ * (nothing to find) at rates from sparse to busy: what it expects against the true rate, and how
+ * often it pages anyway.
  */
 import { SpikesConfig } from '../../src/detect/spikes/config.js';
 import { modelOptions, newSeriesState, step } from '../../src/detect/spikes/model.js';
+import { rng, samplers } from '../../src/sources/scenario/random.js';
 import type { Label, Series, Shape } from './generate.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 5);
 
 export interface Alarm {
   startedAt: number;
@@ -74,6 +78,8 @@ export interface EvalResult {
   coldFalseAlarms: number;
   coldDays: number;
   alarms: number;
+  /** Alarms that matched an injected anomaly (the rest are false alarms): precision = matched / alarms. */
+  matchedAlarms: number;
 }
 
 /** How long after an anomaly's end an alarm still counts as finding it. */
@@ -89,6 +95,7 @@ export function evaluate(series: Series[], detector: Detector): EvalResult {
     coldFalseAlarms: 0,
     coldDays: 0,
     alarms: 0,
+    matchedAlarms: 0,
   };
   for (const s of series) {
     const alarms = detector(s);
@@ -114,7 +121,10 @@ export function evaluate(series: Series[], detector: Detector): EvalResult {
       if (alarms.some((a) => matches(a, l, 5 * s.intervalMs))) res.outlierPages++;
     }
     for (const a of alarms) {
-      if (real.some((l) => matches(a, l, SLACK_MS))) continue;
+      if (real.some((l) => matches(a, l, SLACK_MS))) {
+        res.matchedAlarms++;
+        continue;
+      }
       if (a.detectedAt < from) res.coldFalseAlarms++;
       else res.falseAlarms++;
     }
@@ -129,4 +139,43 @@ export function quantile(xs: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+export interface NullResult {
+  /** Mean count per bucket of the noise. */
+  rate: number;
+  /** The model's expected count over the last day, divided by the true rate (1 = unbiased). */
+  expectedRatio: number;
+  /** Spike starts per series-day after the first day (every one is false). */
+  startsPerDay: number;
+}
+
+/**
+ * Pure Poisson noise at each rate (one-minute buckets, `days` long, `count` seeds), no anomaly:
+ * a baseline biased low on sparse series shows as expectedRatio under 1 and false starts.
+ */
+export function nullCheck(rates: number[], config: Partial<SpikesConfig> = {}, days = 7, count = 20): NullResult[] {
+  const opts = modelOptions(SpikesConfig.parse({ seasonality: 'none', ...config }), MIN);
+  const n = Math.round((days * DAY) / MIN);
+  const from = Math.round(DAY / MIN);
+  return rates.map((rate) => {
+    let ratio = 0;
+    let starts = 0;
+    for (let seed = 1; seed <= count; seed++) {
+      const { poisson } = samplers(rng(seed * 7919 + Math.round(rate * 1000)));
+      const st = newSeriesState(opts);
+      let e = 0;
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        const v = step(opts, st, T0 + i * MIN, poisson(rate, Number.POSITIVE_INFINITY));
+        if (i >= n - from) {
+          e += v.expected;
+          m++;
+        }
+        if (i >= from && v.event === 'start') starts++;
+      }
+      ratio += e / m / rate;
+    }
+    return { rate, expectedRatio: ratio / count, startsPerDay: starts / (count * (days - 1)) };
+  });
 }

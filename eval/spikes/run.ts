@@ -2,12 +2,13 @@
  * @module eval/spikes/run
  * `npm run eval:spikes [-- --series N --days D --seed S]`: generates labelled series (eval/spikes/
  * generate.ts), runs the spike model with the default config and a few variations (and a naive
- * reference), and prints recall per shape, detection delay (median / p90), false alarms per day and
- * single-bucket outliers that paged.
+ * reference), and prints recall per shape, precision, detection delay (median / p90), false alarms per
+ * day and single-bucket outliers that paged; then the default on pure noise (baseline bias, false
+ * starts) from sparse to busy rates.
  */
 import { parseArgs } from 'node:util';
 import { generateSeries, type Family, type Series } from './generate.js';
-import { evaluate, modelDetector, naiveDetector, quantile, type Detector, type EvalResult } from './evaluate.js';
+import { evaluate, modelDetector, naiveDetector, nullCheck, quantile, type Detector, type EvalResult } from './evaluate.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +45,8 @@ function row(name: string, r: EvalResult): string {
   });
   const all = Object.values(r.shapes);
   const recall = all.reduce((a, s) => a + s.detected, 0) / Math.max(1, all.reduce((a, s) => a + s.injected, 0));
-  return `${name.padEnd(34)} ${fmt(100 * recall, 0).padStart(4)}%  ${cells.join('  ')}  ${fmt(r.falseAlarms / r.days, 2).padStart(6)}  ${fmt(r.coldFalseAlarms / r.coldDays, 2).padStart(13)}  ${`${r.outlierPages}/${r.outliers}`.padStart(15)}`;
+  const precision = r.alarms ? r.matchedAlarms / r.alarms : Number.NaN;
+  return `${name.padEnd(34)} ${fmt(100 * recall, 0).padStart(4)}%  ${fmt(100 * precision, 0).padStart(8)}%  ${cells.join('  ')}  ${fmt(r.falseAlarms / r.days, 2).padStart(6)}  ${fmt(r.coldFalseAlarms / r.coldDays, 2).padStart(13)}  ${`${r.outlierPages}/${r.outliers}`.padStart(15)}`;
 }
 
 for (const family of ['volume', 'sparse'] as Family[]) {
@@ -61,7 +63,7 @@ for (const family of ['volume', 'sparse'] as Family[]) {
     `\n${family}: ${count} series × ${days} days at ${interval}-minute buckets, ${labels} injected anomalies` +
       (family === 'volume' ? ' (base 2–300 per bucket)' : ' (base 0.03–1.5 per bucket)'),
   );
-  console.log(`${'detector'.padEnd(34)} recall  step %  med/p90   ramp %  med/p90   burst % med/p90   FA/day  week-1 FA/day  outliers paged`);
+  console.log(`${'detector'.padEnd(34)} recall  precision  step %  med/p90   ramp %  med/p90   burst % med/p90   FA/day  week-1 FA/day  outliers paged`);
   for (const [name, det] of detectors) {
     const t1 = Date.now();
     const r = evaluate(series, det);
@@ -70,6 +72,13 @@ for (const family of ['volume', 'sparse'] as Family[]) {
   }
   process.stderr.write(`${family}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
+process.stderr.write('pure noise check\n');
+console.log('\npure Poisson noise, 1-minute buckets, 20 series × 7 days per rate, nothing injected (default detector):');
+console.log('rate/bucket  expected/true rate (last day)  false starts per series-day (after day 1)');
+for (const r of nullCheck([0.01, 0.03, 0.056, 0.1, 0.3, 1, 3, 30])) {
+  console.log(`${String(r.rate).padStart(11)}  ${fmt(r.expectedRatio, 2).padStart(29)}  ${fmt(r.startsPerDay, 3).padStart(42)}`);
+}
 console.log('\nrecall: injected anomalies alarmed between their onset and 60 min after their end; delay in minutes from the onset to');
 console.log('the end of the bucket that confirmed the alarm; FA/day: alarms matching no injected anomaly, per series-day after the first week');
-console.log('(outlier pages included); week-1 FA/day: the same in the first week, while the seasonal profile is learnt.');
+console.log('(outlier pages included); week-1 FA/day: the same in the first week, while the seasonal profile is learnt;');
+console.log('precision: alarms that matched an injected anomaly, over all alarms (both weeks).');

@@ -7,10 +7,13 @@
  *
  * How a bucket is judged:
  * - expected count E = level × seasonal factor (hour of day, and day of week), both learnt from
- *   calm buckets only (values clipped near E, so an outlier barely moves them);
+ *   calm buckets only (values clipped near E, so an outlier barely moves them; counts under the
+ *   min count are never clipped, so a sparse series' E is not biased low);
  * - z = Poisson deviance residual of the count against E (exact enough for sparse counts, where a
  *   normal approximation pages on every 3), divided by the observed over-dispersion (≥ 1);
- * - hot = z ≥ threshold and count ≥ min count and count ≥ min ratio × E;
+ * - hot = z ≥ threshold and count ≥ min count and count ≥ min ratio × E, for the bucket itself, or
+ *   for the sum of the last `sustained` buckets without their largest, or on a sparse series for
+ *   the same over up to an hour of buckets (a slow rise of single messages);
  * - a spike starts when `confirm` of the last `window` buckets are hot (one odd bucket never pages),
  *   at the first hot bucket of that window; it ends after `endAfter` calm buckets (z < end z) in a
  *   row, at the first of them (hysteresis). During a spike the level follows slowly, so a lasting
@@ -37,6 +40,8 @@ const MATURE_MS = 2 * DAY;
  * E[|z| given |z| < 2] = sqrt(2/π)(1 − e^−2) / erf(√2) ≈ 0.7228.
  */
 const ABS_TO_SD = 1 / 0.7228;
+/** The longest span of the long signal (in buckets), reached only on sparse series (see longSpan). */
+const MAX_LONG_BUCKETS = 60;
 /** During a spike the level learns this much slower, from unclipped values. */
 const SPIKE_LEARN_FACTOR = 0.25;
 
@@ -268,13 +273,20 @@ function logistic(v: number): number {
   return 1 / (1 + Math.exp(-v));
 }
 
-/** x, or above clipZ (in dispersions) the count that would sit exactly there. */
-function clipForLearning(x: number, e: number, dispersion: number, clipZ: number): number {
+/**
+ * x, or above clipZ (in dispersions) the count that would sit exactly there. A count under
+ * `floor` (the minimum count a hot bucket needs) is never clipped: it cannot be part of a spike,
+ * and clipping it would bias a sparse series' expectation down.
+ */
+function clipForLearning(x: number, e: number, dispersion: number, clipZ: number, floor: number): number {
   const limit = clipZ * dispersion;
-  if (x <= e || devianceZ(x, e) <= limit) return x;
+  if (x <= e || x < floor || devianceZ(x, e) <= limit) return x;
+  // Bisect between bounds that depend on e only, so a count of 50 and one of 50,000 clip to the
+  // very same value (nothing after an outlier depends on its size).
   let lo = e;
-  let hi = x;
-  for (let i = 0; i < 30; i++) {
+  let hi = Math.max(2 * e, e + 1);
+  while (devianceZ(hi, e) <= limit) hi *= 2;
+  for (let i = 0; i < 40; i++) {
     const mid = (lo + hi) / 2;
     if (devianceZ(mid, e) > limit) hi = mid;
     else lo = mid;
@@ -293,6 +305,38 @@ function sustained(opts: ModelOptions, recent: Recent[]): { x: number; e: number
   let se = 0;
   let max = recent[recent.length - m]!;
   for (let i = recent.length - m; i < recent.length; i++) {
+    const b = recent[i]!;
+    sx += b.x;
+    se += b.e;
+    if (b.x > max.x) max = b;
+  }
+  return { x: sx - max.x, e: se - max.e };
+}
+
+/**
+ * Buckets the long (sparse-series) sum spans at expected count `e` per bucket: enough to expect
+ * the minimum count a hot bucket needs, at most MAX_LONG_BUCKETS; 0 when the sustained sum already
+ * expects a message or more. Over six one-minute buckets at 0.03 per minute the sustained sum
+ * expects 0.2 messages and even a six-fold rise rarely reaches three; over sixty it expects 1.8.
+ */
+function longSpan(opts: ModelOptions, e: number): number {
+  const m = opts.sustainedBuckets;
+  if (m <= 1) return 0;
+  if (m * e >= 1) return 0;
+  const span = Math.min(MAX_LONG_BUCKETS, Math.ceil(opts.minCount / e));
+  return span > m ? span : 0;
+}
+
+/**
+ * The long signal: the sum of the last `span` buckets without the largest one (as the sustained
+ * signal), against the sum of their expectations.
+ */
+function longSum(recent: Recent[], span: number): { x: number; e: number } | null {
+  if (span === 0 || recent.length < span) return null;
+  let sx = 0;
+  let se = 0;
+  let max = recent[recent.length - span]!;
+  for (let i = recent.length - span; i < recent.length; i++) {
     const b = recent[i]!;
     sx += b.x;
     se += b.e;
@@ -327,19 +371,24 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
   const z1 = rawZ / dispersion;
   const eligible1 = x >= opts.minCount && x >= opts.minRatio * e;
 
-  const keep = Math.max(opts.windowBuckets, opts.sustainedBuckets);
+  const span = longSpan(opts, e);
+  const keep = Math.max(opts.windowBuckets, opts.sustainedBuckets, span);
   st.recent.push({ t, x, e, z: z1, hot: false });
-  if (st.recent.length > keep) st.recent.shift();
+  while (st.recent.length > keep) st.recent.shift();
   const sum = sustained(opts, st.recent);
   const dispersionM = Math.max(1, st.absZm * ABS_TO_SD);
   const rawZm = sum ? devianceZ(sum.x, sum.e) : 0;
   const zm = rawZm / dispersionM;
   const eligibleM = sum !== null && sum.x >= opts.minCount && sum.x >= opts.minRatio * sum.e && x >= e;
+  const long = longSum(st.recent, span);
+  // The long sum's own residuals are no measure of its spread: without its largest bucket, an hour
+  // that expects 1.8 messages is mostly 0 or 1 (z -1.9 or -0.6), so it borrows the sustained one's.
+  const zl = long ? devianceZ(long.x, long.e) / dispersionM : 0;
+  const eligibleL = long !== null && long.x >= opts.minCount && long.x >= opts.minRatio * long.e && x >= e;
 
-  // The bucket's z is the stronger of the two signals that qualify.
-  const z = eligibleM && zm > z1 ? zm : z1;
-  const eligible = eligible1 || eligibleM;
-  const hot = (eligible1 && z1 >= opts.thresholdZ) || (eligibleM && zm >= opts.thresholdZ);
+  // The bucket's z is the strongest of the signals that qualify.
+  const z = Math.max(z1, eligibleM ? zm : -Infinity, eligibleL ? zl : -Infinity);
+  const hot = (eligible1 && z1 >= opts.thresholdZ) || (eligibleM && zm >= opts.thresholdZ) || (eligibleL && zl >= opts.thresholdZ);
   st.recent[st.recent.length - 1]!.hot = hot;
   st.recent[st.recent.length - 1]!.z = z;
   const sc = logistic(2 * (z - opts.thresholdZ));
@@ -379,7 +428,7 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
       sp.peakZ = z;
       event = 'peak';
     }
-    if (!hot && z1 < opts.endZ && (sum === null || zm < opts.endZ || !eligibleM)) {
+    if (!hot && z1 < opts.endZ && (!eligibleM || zm < opts.endZ) && (!eligibleL || zl < opts.endZ)) {
       if (sp.calm === 0) sp.calmSince = t;
       sp.calm++;
     } else sp.calm = 0;
@@ -399,20 +448,31 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
   // seasonal profile yet) an unusual bucket is learnt clipped at the unusual line, so the first
   // day's natural rises are followed. Noise is learnt from ordinary buckets only. The seasonal
   // profile always learns, clipped: a rise that comes back every day becomes expected.
+  //
+  // Only a bucket that could take part in a spike (it holds at least the minimum count, alone or in
+  // the sustained sum) is unusual. On a sparse series every single message has a deviance z over 2
+  // (z of 1 at E = 0.04 is 2.1), so treating small counts as unusual would learn every non-zero
+  // bucket at reduced weight and every zero in full: the level would settle near a quarter of the
+  // true rate, and ordinary noise would then look like a spike.
   const inSpike = sp !== null && sp.endedAt === null;
-  const unusual = z1 >= LEARN_CLIP_Z || zm >= LEARN_CLIP_Z;
+  const unusual = (z1 >= LEARN_CLIP_Z && x >= opts.minCount) || (sum !== null && zm >= LEARN_CLIP_Z && sum.x >= opts.minCount);
   const mature = st.n * opts.intervalMs >= MATURE_MS;
-  if (inSpike || (unusual && mature)) {
+  if (inSpike) {
     st.level += r.alpha * SPIKE_LEARN_FACTOR * (x / season - st.level);
+  } else if (unusual && mature) {
+    // Outside a spike, a bucket past the hot line is an outlier: it moves the level no more than a
+    // bucket at that line would (learnt unclipped, one burst of 5,000 on a one-a-minute series hid
+    // a four-fold rise an hour later).
+    st.level += r.alpha * SPIKE_LEARN_FACTOR * (clipForLearning(x, e, dispersion, opts.thresholdZ, opts.minCount) / season - st.level);
   } else if (unusual) {
-    st.level += r.alpha * (clipForLearning(x, e, dispersion, LEARN_CLIP_Z) / season - st.level);
+    st.level += r.alpha * (clipForLearning(x, e, dispersion, LEARN_CLIP_Z, opts.minCount) / season - st.level);
   } else {
     st.level += r.alpha * (x / season - st.level);
     // Dispersion from residuals within ±LEARN_CLIP_Z (symmetric, so the truncation is corrected exactly).
     if (Math.abs(z1) < LEARN_CLIP_Z) st.absZ += r.alpha * (Math.abs(rawZ) - st.absZ);
     if (sum && Math.abs(zm) < LEARN_CLIP_Z) st.absZm += r.alpha * (Math.abs(rawZm) - st.absZm);
   }
-  const xc = clipForLearning(x, e, dispersion, SEASON_CLIP_Z);
+  const xc = clipForLearning(x, e, dispersion, SEASON_CLIP_Z, opts.minCount);
   if (st.hod) learnProfile(st.hod, t, DAY, true, xc, Math.max(st.level, 1e-3) * d, r.hodDecay);
   if (st.dow) learnProfile(st.dow, t, WEEK, false, xc, Math.max(st.level, 1e-3) * h, r.dowDecay);
   const active = st.spike !== null;
