@@ -370,7 +370,7 @@ export class AggregateCombiner {
     // the read-back is only complete past them.
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
       const p = e.payload;
-      if (p.batchSize === 0 && p.topic === o.topic && p.firstOffset !== null) this.progressed(p.partition, BigInt(p.firstOffset), BigInt(p.lastOffset), this.generation);
+      if (p.batchSize === 0 && p.topic === o.topic && p.firstOffset !== null) this.progressed(p.partition, BigInt(p.firstOffset), BigInt(p.lastOffset), this.generation, true);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -441,12 +441,15 @@ export class AggregateCombiner {
     }
   }
 
-  /** Offsets `first..last` of a partition were read in this generation. */
-  private progressed(partition: number, first: bigint, last: bigint, generation: number): void {
+  /**
+   * Offsets `first..last` of a partition were read in this generation. `contiguous`: only if they
+   * continue where reading left off (a fetch seen outside eachBatch may be from before the seek;
+   * eachBatch skips those as stale).
+   */
+  private progressed(partition: number, first: bigint, last: bigint, generation: number, contiguous = false): void {
     const c = this.catchUp?.get(partition);
     if (!c || generation !== this.generation) return;
-    // A batch that does not continue where reading left off is from before the rewind's seek.
-    if (first > c.next) return;
+    if (contiguous && first > c.next) return;
     if (last + 1n > c.next) c.next = last + 1n;
     if (c.next < c.target) return;
     this.catchUp!.delete(partition);
