@@ -49,6 +49,11 @@ export const PipelineConfig = z.strictObject({
         .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size like "1GB" or "512MiB"')
         .default('1GB')
         .describe("DuckDB's memory_limit: its buffer cache stays under this; larger queries spill to disk"),
+      database_checkpoint_threshold: z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size like "256MB" or "1GiB"')
+        .default('256MB')
+        .describe("DuckDB's checkpoint_threshold: write-ahead log size that triggers a checkpoint; smaller checkpoints more often and slows ingest, larger takes longer to recover after a crash"),
     })
     .prefault({}),
   // Each section's schema lives with its stage; `.prefault({})` applies the section's own defaults.

@@ -68,7 +68,9 @@ export interface BuildOptions {
 }
 
 export async function buildPipeline(config: PipelineConfig, options: BuildOptions = {}): Promise<Built> {
-  const db = await Database.open(config.database, { settings: { memory_limit: config.limits.database_memory_limit } });
+  const db = await Database.open(config.database, {
+    settings: { memory_limit: config.limits.database_memory_limit, checkpoint_threshold: config.limits.database_checkpoint_threshold },
+  });
   try {
     const writer = await EventWriter.create(db);
     const live = options.live ?? false;
