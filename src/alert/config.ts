@@ -251,7 +251,7 @@ export const AlertsConfig = z
       .number()
       .min(0)
       .default(600)
-      .describe('live restarts take back the alerts that were firing; those no detector confirms within this long resolve quietly'),
+      .describe('live restarts take back the alerts that were firing; those no detector confirms within this long resolve quietly (replays take them back too, and resolve those no detector reports with its first batch)'),
     drain_on_close_ms: z
       .number()
       .int()

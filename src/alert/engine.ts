@@ -100,6 +100,8 @@ export interface RestoredAlert {
   startsAt: number;
   /** It was part of a notification before the restart. */
   notified: boolean;
+  /** When its group last notified before the restart (its flushes continue on that grid). */
+  groupNotifiedAt?: number;
 }
 
 export interface GroupInfo {
@@ -344,6 +346,7 @@ export class AlertEngine {
    * Takes back alerts that were firing when the pipeline stopped, without new rows or pages: a
    * detector that finds the condition again confirms them; those it does not confirm within
    * `graceMs` resolve quietly (recorded, not notified), since nobody knows when they really ended.
+   * With `graceMs` infinite (replays), nothing expires on its own: `reconcileRestored` ends them.
    */
   restore(alerts: readonly RestoredAlert[], now: number, graceMs: number): void {
     if (now > this.t) this.t = now;
@@ -372,7 +375,7 @@ export class AlertEngine {
         endSummary: undefined,
       };
       this.alerts.set(a.key, a);
-      a.expiry = this.timers.add(this.t + graceMs, PRIO_ALERT, { type: 'expire', alert: a });
+      if (Number.isFinite(graceMs)) a.expiry = this.timers.add(this.t + graceMs, PRIO_ALERT, { type: 'expire', alert: a });
       this.sourceIndex(a, true);
       if (!rule.notify) continue;
       const g = this.groupFor(a);
@@ -381,10 +384,46 @@ export class AlertEngine {
       if (a.notified) {
         g.lastFiringIds.add(a.id);
         g.flushedOnce = true;
-        g.lastNotifiedAt = this.t;
+        g.lastNotifiedAt = r.groupNotifiedAt !== undefined && r.groupNotifiedAt <= this.t ? r.groupNotifiedAt : this.t;
+      }
+      if (!g.timer && g.flushedOnce && g.lastNotifiedAt < this.t) {
+        // Flushes went on every group_interval since the last notification: the next one is where
+        // it would have been without the restart (the same pages at the same times as one run).
+        const interval = g.settings.groupIntervalMs;
+        const next = interval > 0 ? g.lastNotifiedAt + (Math.floor((this.t - g.lastNotifiedAt) / interval) + 1) * interval : this.t;
+        g.timer = this.timers.add(next, PRIO_FLUSH, { type: 'flush', group: g });
       }
       this.schedule(g);
     }
+  }
+
+  /**
+   * Replays (`ingest` again, or the next file): the detectors, rebuilt from the stored data, have
+   * reported every condition that still holds by now, so a taken-back alert none of them confirmed
+   * no longer holds: it resolves now, quietly (its real end is unknown), with `reason`. An alert of
+   * a rule with resolve_after (a broken promise: nothing ever reports it again) instead lives out
+   * its resolve_after from when it started, as it would have in one run. Returns how many resolved.
+   */
+  reconcileRestored(reason: string): number {
+    let n = 0;
+    for (const a of [...this.alerts.values()]) {
+      if (!a.restored) continue;
+      a.restored = false;
+      const after = a.rule.resolveAfterMs;
+      if (after !== undefined) {
+        if (a.expiry) a.expiry.cancelled = true;
+        a.expiry = this.timers.add(Math.max(a.activeAt + after, this.t), PRIO_ALERT, { type: 'expire', alert: a });
+        continue;
+      }
+      if (a.expiry) a.expiry.cancelled = true;
+      a.expiry = undefined;
+      a.conditionActive = false;
+      a.notified = false;
+      a.group?.lastFiringIds.delete(a.id);
+      this.resolve(a, reason);
+      n++;
+    }
+    return n;
   }
 
   /**

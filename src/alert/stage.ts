@@ -18,7 +18,7 @@ import { TableAppender } from '../store/appender.js';
 import type { TableRow } from '../store/rows.js';
 import { AlertsConfig } from './config.js';
 import { SinkQueue, type DeliveryOutcome, type RetryOptions } from './dispatch.js';
-import { AlertEngine, type AlertRecord, type GroupInfo, type Signal } from './engine.js';
+import { AlertEngine, type AlertRecord, type GroupInfo, type RestoredAlert, type Signal } from './engine.js';
 import { DEFAULT_DRILLDOWN, LinkBuilder, serverUrl, type Drilldown } from './link.js';
 import { ALERT_MEMBERS_TABLE, memberRows, outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
@@ -28,6 +28,10 @@ import { groupSummary } from './summary.js';
 import { ViewThresholdCheck } from './view-threshold.js';
 
 export const ALERTS_TABLE = 'alerts';
+
+/** Why a replay resolves a taken-back alert that no detector reported again. */
+export const RECONCILE_REASON =
+  'no longer holds: when the pipeline ran again over the stored data (ingest re-run or the next file), its detector did not report it again';
 
 export interface AlertStageOptions {
   /** The `alerts` section (parsed; defaults applied). */
@@ -65,6 +69,8 @@ export class AlertStage implements Stage {
   private readonly outbox = new WeakMap<Detection[], AlertNotification[]>();
   /** Signals waiting for the engine to reach their time (replays trail the watermark). */
   private buffer: Signal[] = [];
+  /** Replays: alerts were taken back, and the first drain decides which still hold. */
+  private reconcilePending = false;
   private records: AlertRecord[] = [];
   private notifications: AlertNotification[] = [];
   private outcomes: { o: DeliveryOutcome; at: number }[] = [];
@@ -118,36 +124,68 @@ export class AlertStage implements Stage {
       queues = queueSinks(await buildSinks(config.sinks, options.build), onOutcome);
     }
     stage = new AlertStage({ ...options, config }, queues, checks, options.db);
-    if (options.live && options.db) await stage.restore(options.db);
+    if (options.db) await stage.restore(options.db);
     return stage;
   }
 
-  /** Takes back what was firing when a live pipeline last stopped (see AlertEngine.restore). */
+  /**
+   * Takes back what was firing when the pipeline last stopped (see AlertEngine.restore), so new
+   * data continues those alerts instead of leaving them open for ever beside new ones. Live: on
+   * the clock, with restore_grace_secs for the detectors to confirm them. Replays (ingest again,
+   * the next file): at the end of the stored data; the detectors report what still holds with
+   * their first batch, and what none confirms is resolved then (see drain). An alert of a rule
+   * that is no longer configured cannot be judged again: it is resolved at once, saying so.
+   */
   private async restore(db: Database): Promise<void> {
     const rows = await db.query<Record<string, unknown>>(
       `SELECT alert_id, alert_key, rule, brand, severity, summary, labels, measures, link, query,
-              epoch_ms(started_at) AS started_ms, first_notified_at IS NOT NULL AS notified
-       FROM alert_episodes WHERE state = 'firing'`,
+              epoch_ms(started_at) AS started_ms, first_notified_at IS NOT NULL AS notified,
+              (SELECT epoch_ms(max(n.ts)) FROM alerts n WHERE n.state = 'notified' AND n.alert_key = e.group_key) AS group_notified_ms
+       FROM alert_episodes e WHERE state = 'firing'`,
     );
+    if (rows.length === 0) return;
+    let now = this.clock.now();
+    if (!this.live) {
+      const end = await db.query<{ t: number | bigint | null }>('SELECT epoch_ms(max(ts)) AS t FROM events');
+      now = Math.max(Number(end[0]?.t ?? 0), ...rows.map((r) => Number(r.started_ms)));
+      this.reconcilePending = true;
+    }
     const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : ({} as T));
-    this.engine.restore(
-      rows.map((r) => ({
-        id: String(r.alert_id),
-        key: String(r.alert_key),
-        rule: String(r.rule),
-        brand: String(r.brand),
-        severity: r.severity as AlertInstance['severity'],
-        summary: String(r.summary ?? ''),
-        labels: parse<Record<string, string>>(r.labels),
-        values: parse<Record<string, number>>(r.measures),
-        link: r.link === null ? undefined : String(r.link),
-        query: r.query === null || r.query === undefined ? undefined : String(r.query),
-        startsAt: Number(r.started_ms),
-        notified: r.notified === true,
-      })),
-      this.clock.now(),
-      this.config.restore_grace_secs * 1000,
-    );
+    const restored: RestoredAlert[] = rows.map((r) => ({
+      id: String(r.alert_id),
+      key: String(r.alert_key),
+      rule: String(r.rule),
+      brand: String(r.brand),
+      severity: r.severity as AlertInstance['severity'],
+      summary: String(r.summary ?? ''),
+      labels: parse<Record<string, string>>(r.labels),
+      values: parse<Record<string, number>>(r.measures),
+      link: r.link === null ? undefined : String(r.link),
+      query: r.query === null || r.query === undefined ? undefined : String(r.query),
+      startsAt: Number(r.started_ms),
+      notified: r.notified === true,
+      ...(r.group_notified_ms === null || r.group_notified_ms === undefined ? {} : { groupNotifiedAt: Number(r.group_notified_ms) }),
+    }));
+    for (const r of restored.filter((x) => !this.engine.rule(x.rule))) {
+      this.records.push({
+        state: 'resolved',
+        at: now,
+        alertId: r.id,
+        alertKey: r.key,
+        rule: r.rule,
+        brand: r.brand,
+        severity: r.severity,
+        startedAt: r.startsAt,
+        endedAt: now,
+        summary: r.summary,
+        labels: r.labels,
+        values: r.values,
+        inhibited: false,
+        count: 1,
+        reason: `its rule ${r.rule} is no longer enabled in alerts.rules or alerts.view_thresholds, so nothing judges it any more`,
+      });
+    }
+    this.engine.restore(restored, now, this.live ? this.config.restore_grace_secs * 1000 : Number.POSITIVE_INFINITY);
   }
 
   /** Alerts pending or firing now (live page, tests). */
@@ -220,6 +258,16 @@ export class AlertStage implements Stage {
    * time before the engine moves past it.
    */
   private drain(target: number): void {
+    if (this.reconcilePending) {
+      // The first drain of a replay that took alerts back: the detectors' reports of what still
+      // holds at the end of the stored data (dated up to it) are in; the rest no longer holds.
+      this.reconcilePending = false;
+      const end = this.engine.now;
+      const before = this.buffer.filter((s) => s.at <= end);
+      this.buffer = this.buffer.filter((s) => s.at > end);
+      this.engine.apply(before, end);
+      this.engine.reconcileRestored(RECONCILE_REASON);
+    }
     const to = Math.max(target, this.engine.now);
     const ready: Signal[] = [];
     const rest: Signal[] = [];

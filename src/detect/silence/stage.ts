@@ -117,7 +117,7 @@ const str = (v: unknown): string | undefined => (v === null || v === undefined ?
 
 /**
  * Rebuilds the tracker from the stored data: who waits, who was answered lately, each brand's crisis
- * state. `reportOpen` (live runs): conditions still open are reported again for the alert engine.
+ * state. `reportOpen`: conditions still open are reported again, for the alert engine that takes its alerts back.
  */
 export async function restoreSilence(db: Database, tracker: SilenceTracker, now: number | undefined, reportOpen = false): Promise<void> {
   const asOfRow = await db.query<{ as_of: Date | null }>('SELECT max(ts) AS as_of FROM events');
@@ -198,6 +198,8 @@ export async function createSilenceStage(deps: SilenceStageDeps): Promise<Stage 
   const brands =
     scaleOut && cfg.brand.enabled ? new ScaleOutBrandSilence({ config: cfg, feed: brandFeedFor(deps.db!), instance: instanceId(scaleOut.scale_out) }) : undefined;
   const tracker = new SilenceTracker(scaleOut ? { ...cfg, brand: { ...cfg.brand, enabled: false } } : cfg);
-  if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined, deps.live);
+  // Open conditions are reported again in replays too: the alert engine takes its open alerts back
+  // there as well (ingest re-run, the next file) and resolves those no detector reports.
+  if (deps.db) await restoreSilence(deps.db, tracker, deps.live ? deps.clock.now() : undefined, true);
   return new SilenceStage(tracker, deps.live, brands);
 }

@@ -160,7 +160,9 @@ export async function createSpikeStage(deps: SpikeStageDeps): Promise<Stage | un
   if (deps.db) {
     const r = await deps.db.query<{ s: bigint | null }>('SELECT max(seq) AS s FROM spike_updates');
     firstSeq = Number(r[0]?.s ?? 0) + 1;
-    await restoreSpikes(deps.db, detector, deps.live);
+    // Open spikes are reported again in replays too: the alert engine takes its open alerts back
+    // there as well (ingest re-run, the next file) and resolves those no detector reports.
+    await restoreSpikes(deps.db, detector, true);
   }
   return new SpikeStage(detector, configHash(deps.config), firstSeq, deps.wall);
 }
