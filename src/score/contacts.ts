@@ -23,22 +23,20 @@ export interface ContactOptions {
   maxEntries: number;
 }
 
-interface Contact {
-  ts: number;
-  channel: string;
-  conversation: string;
-}
-
 interface Entry {
   /** Event time this entry was last seen. */
   last: number;
   /** Its `last` when it took its place in the map's order (see BrandedMap). */
   placed: number;
+  /** False once evicted or expired (a conversation's link to its customer then no longer holds). */
+  tracked: boolean;
 }
 
 interface CustomerState extends Entry {
-  /** Most recent contacts, oldest first (at most CONTACTS_MAX). */
-  recent: Contact[];
+  /** Most recent contacts, oldest first (at most CONTACTS_MAX), as three parallel lists: no object per contact. */
+  times: number[];
+  channels: string[];
+  conversations: string[];
 }
 
 interface ConversationState extends Entry {
@@ -46,6 +44,9 @@ interface ConversationState extends Entry {
   inbound: number[];
   /** Time of the last public reply from the brand. */
   lastReply: number;
+  /** The customer who last wrote in it, and their state: the next message saves the customer look-up. */
+  customerId: string | undefined;
+  customer: CustomerState | undefined;
 }
 
 /** Enough to count the capped signals (3 unanswered; 3 other conversations and 2 other channels) with one to spare. */
@@ -74,35 +75,46 @@ export class ContactTracker {
   /** The context of an inbound message (before it), then remembers it. */
   inbound(m: InboundContact): UpsetContext {
     const from = m.ts - this.options.windowMs;
-    const conv = this.conversations.get(m.brand, m.conversationId);
+    let conv = this.conversations.get(m.brand, m.conversationId);
     let unanswered = 0;
     if (conv) {
-      for (const t of conv.inbound) if (t > conv.lastReply && t >= from && t < m.ts) unanswered++;
-      push(conv.inbound, m.ts, INBOUND_MAX);
+      const times = conv.inbound;
+      for (let i = 0; i < times.length; i++) {
+        const t = times[i]!;
+        if (t > conv.lastReply && t >= from && t < m.ts) unanswered++;
+      }
+      push(times, m.ts, INBOUND_MAX);
       if (m.ts > conv.last) conv.last = m.ts;
     } else {
-      this.conversations.add(m.brand, m.conversationId, { inbound: [m.ts], lastReply: -Infinity, last: m.ts, placed: m.ts });
+      conv = { inbound: [m.ts], lastReply: -Infinity, customerId: undefined, customer: undefined, last: m.ts, placed: m.ts, tracked: true };
+      this.conversations.add(m.brand, m.conversationId, conv);
     }
 
     let otherConversations = 0;
     let otherChannels = 0;
-    if (m.customerId !== undefined) {
-      const cust = this.customers.get(m.brand, m.customerId);
-      const contact = { ts: m.ts, channel: m.channel, conversation: m.conversationId };
+    const customerId = m.customerId;
+    if (customerId !== undefined) {
+      // While the customer is tracked, the conversation's link is the object the look-up would return.
+      let cust = conv.customer !== undefined && conv.customer.tracked && conv.customerId === customerId ? conv.customer : this.customers.get(m.brand, customerId);
       if (cust) {
-        const r = cust.recent;
+        const { times, channels, conversations } = cust;
         // Distinct other conversations and channels among at most CONTACTS_MAX entries: counted in place.
-        for (let i = 0; i < r.length; i++) {
-          const c = r[i]!;
-          if (c.ts < from || c.ts >= m.ts) continue;
-          if (c.conversation !== m.conversationId && firstConversation(r, i, from, m.ts)) otherConversations++;
-          if (c.channel !== m.channel && firstChannel(r, i, from, m.ts)) otherChannels++;
+        for (let i = 0; i < times.length; i++) {
+          const t = times[i]!;
+          if (t < from || t >= m.ts) continue;
+          if (conversations[i] !== m.conversationId && isFirst(conversations, times, i, from, m.ts)) otherConversations++;
+          if (channels[i] !== m.channel && isFirst(channels, times, i, from, m.ts)) otherChannels++;
         }
-        push(r, contact, CONTACTS_MAX);
+        push(times, m.ts, CONTACTS_MAX);
+        push(channels, m.channel, CONTACTS_MAX);
+        push(conversations, m.conversationId, CONTACTS_MAX);
         if (m.ts > cust.last) cust.last = m.ts;
       } else {
-        this.customers.add(m.brand, m.customerId, { recent: [contact], last: m.ts, placed: m.ts });
+        cust = { times: [m.ts], channels: [m.channel], conversations: [m.conversationId], last: m.ts, placed: m.ts, tracked: true };
+        this.customers.add(m.brand, customerId, cust);
       }
+      conv.customerId = customerId;
+      conv.customer = cust;
     }
     return { unanswered, otherConversations, otherChannels };
   }
@@ -125,20 +137,12 @@ export class ContactTracker {
   }
 }
 
-/** Whether entry i is the first in the window with its conversation (so each counts once). */
-function firstConversation(r: Contact[], i: number, from: number, before: number): boolean {
+/** Whether entry i is the first in the window with its value (so each conversation or channel counts once). */
+function isFirst(values: string[], times: number[], i: number, from: number, before: number): boolean {
+  const v = values[i];
   for (let j = 0; j < i; j++) {
-    const x = r[j]!;
-    if (x.ts >= from && x.ts < before && x.conversation === r[i]!.conversation) return false;
-  }
-  return true;
-}
-
-/** Whether entry i is the first in the window with its channel. */
-function firstChannel(r: Contact[], i: number, from: number, before: number): boolean {
-  for (let j = 0; j < i; j++) {
-    const x = r[j]!;
-    if (x.ts >= from && x.ts < before && x.channel === r[i]!.channel) return false;
+    const t = times[j]!;
+    if (t >= from && t < before && values[j] === v) return false;
   }
   return true;
 }
@@ -210,6 +214,7 @@ class BrandedMap<V extends Entry> {
         continue;
       }
       victim.map.delete(id);
+      v.tracked = false;
       this.size--;
       return;
     }
@@ -226,6 +231,7 @@ class BrandedMap<V extends Entry> {
           shelf.ids.push(id);
         } else {
           shelf.map.delete(id);
+          v.tracked = false;
           this.size--;
         }
       }

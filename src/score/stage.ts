@@ -47,8 +47,7 @@ export function createScoreStage(config: ScoreConfig): ScoreStage {
           continue;
         }
         const context = contacts.inbound({ brand: e.brand, conversationId: e.conversationId, customerId: e.customerId, channel: e.channel, ts: e.ts });
-        const r = scorer.score({ text: e.text, lang: e.lang, sentiment: e.sentiment, context });
-        env.upset = { score: r.score, label: r.label, lang: r.lang };
+        env.upset = scorer.rate({ text: e.text, lang: e.lang, sentiment: e.sentiment, context });
       }
     },
     onTick(now) {

@@ -21,7 +21,8 @@ import { por } from './lexicons/por.js';
 import { spa } from './lexicons/spa.js';
 import { urd } from './lexicons/urd.js';
 import { toIso6393 } from './lang-codes.js';
-import { dominantScript, normalizeText, tokenize, type NormKind, type Script, type Token } from './text.js';
+import { dominantScript, normalizeText, tokenize, words, type NormKind, type Script, type Token } from './text.js';
+import { VOCABULARY } from './vocabulary.js';
 
 /** Every language with a lexicon, by ISO 639-3 code. */
 export const LEXICON_SOURCES: Readonly<Record<string, LexiconSource>> = { eng, spa, por, fra, hin, arb, ind, ben, urd, npi, kan, lao };
@@ -89,19 +90,19 @@ for (const src of Object.values(LEXICON_SOURCES)) {
 const votingWords = new Map<string, Set<string>>();
 
 function singleWords(s: LexiconSource): Set<string> {
-  const words = new Set<string>();
+  const found = new Set<string>();
   const lists = [s.stopwords, s.negators, s.complaint, s.complaint_mild, s.anger, s.anger_mild, s.fear, s.fear_mild, s.positive, s.calm, s.units, s.numbers];
   for (const list of lists) {
     for (const term of list ?? []) {
       if (term.includes(' ') || term.endsWith('*')) continue;
-      for (const t of tokenize(normalizeText(term, s.norm))) words.add(t.s);
+      for (const w of words(normalizeText(term, s.norm))) found.add(w);
     }
   }
-  return words;
+  return found;
 }
 
 function stopwordSet(s: LexiconSource): Set<string> {
-  return new Set((s.stopwords ?? []).flatMap((w) => tokenize(normalizeText(w, s.norm)).map((t) => t.s)));
+  return new Set((s.stopwords ?? []).flatMap((w) => words(normalizeText(w, s.norm))));
 }
 
 /**
@@ -131,18 +132,18 @@ interface Candidate {
   lang: string;
   /** Index of its normalization in `VotingBoard.norms`. */
   norm: number;
-  /** Its voting words (for the word-ending vote). */
-  words: Set<string>;
+  /** Vocabulary ids of its voting words (for the word-ending vote). */
+  words: Set<number>;
   /** Word endings that give it away, or null. */
   endings: string[] | null;
   /** 1 + its index in TELLTALE_LANGS, or 0. */
   telltale: number;
 }
 
-/** Per script: the normalizations its candidates use, and per normalization each voting word's candidates (a bit each). */
+/** Per script: the normalizations its candidates use, and per normalization each voting word's candidates (a bit each), by vocabulary id. */
 interface VotingBoard {
   norms: NormKind[];
-  words: Map<string, number>[];
+  words: Map<number, number>[];
   candidates: Candidate[];
   /** Every language franc may answer for the script: its candidates, then the lexicon-free ones. */
   everyone: string[];
@@ -152,25 +153,27 @@ const boards = new Map<Script, VotingBoard>();
 function votingBoard(script: Script, candidates: LexiconSource[]): VotingBoard {
   let b = boards.get(script);
   if (b) return b;
+  // Every candidate's lexicon is compiled before any message of the script is tokenized, so its words have ids.
+  for (const c of candidates) lexiconFor(c.lang);
   const norms = [...new Set(candidates.map((c) => c.norm))];
-  b = {
+  const board: VotingBoard = {
     norms,
     words: norms.map(() => new Map()),
     candidates: candidates.map((c) => ({
       lang: c.lang,
       norm: norms.indexOf(c.norm),
-      words: votingWordsFor(c),
+      words: new Set([...votingWordsFor(c)].map((w) => VOCABULARY.add(w))),
       endings: TELLTALE_ENDINGS[c.lang] ?? null,
       telltale: TELLTALE_LANGS.indexOf(c.lang) + 1,
     })),
     everyone: [...candidates.map((c) => c.lang), ...(OTHER_LANGUAGES[script] ?? [])],
   };
-  candidates.forEach((c, i) => {
-    const words = b!.words[b!.norms.indexOf(c.norm)]!;
-    for (const w of votingWordsFor(c)) words.set(w, (words.get(w) ?? 0) | (1 << i));
+  board.candidates.forEach((c, i) => {
+    const words = board.words[c.norm]!;
+    for (const id of c.words) words.set(id, (words.get(id) ?? 0) | (1 << i));
   });
-  boards.set(script, b);
-  return b;
+  boards.set(script, board);
+  return board;
 }
 
 /** A declared tag, parsed and with its lexicon: one look-up per message instead of two. */
@@ -277,13 +280,14 @@ function vote(text: string, script: Script, sources: LexiconSource[], options: D
     prepared.push({ norm, tokens });
     const words = board.words[n]!;
     for (const t of tokens) {
-      const mask = words.get(t.s);
+      if (t.id < 0) continue;
+      const mask = words.get(t.id);
       if (mask) for (let i = 0; i < k; i++) if (mask & (1 << i)) counts[i]!++;
     }
   }
   for (let i = 0; i < k; i++) {
     const c = candidates[i]!;
-    if (c.endings) counts[i]! += endingVotes(prepared[c.norm]!.tokens, c);
+    if (c.endings) counts[i]! += endingVotes(prepared[c.norm]!.norm, prepared[c.norm]!.tokens, c);
     if (c.telltale && telltales) counts[i]! += Math.min(2, telltales[c.telltale]!);
   }
   // The leader is the first candidate with the most votes (candidates keep their order on ties);
@@ -320,13 +324,13 @@ function vote(text: string, script: Script, sources: LexiconSource[], options: D
 }
 
 /** Up to 3 words (not voting words already) ending the way only this candidate's words end. */
-function endingVotes(tokens: Token[], c: Candidate): number {
+function endingVotes(norm: string, tokens: Token[], c: Candidate): number {
   let ends = 0;
   for (const t of tokens) {
     if (ends >= 3) break;
-    if (c.words.has(t.s)) continue;
+    if (t.id >= 0 && c.words.has(t.id)) continue;
     for (const e of c.endings!) {
-      if (t.s.endsWith(e)) {
+      if (t.end - t.at >= e.length && norm.startsWith(e, t.end - e.length)) {
         ends++;
         break;
       }

@@ -7,7 +7,8 @@
  * Pattern syntax: words separated by spaces; a word ending in `*` matches any word starting with
  * it (`refund*` matches refunds, refunded). Substring lexicons match anywhere in the text.
  */
-import { CLAUSE_BREAK_CODES, normalizeText, tokenize, type NormKind, type Script, type Token } from './text.js';
+import { CLAUSE_BREAK_CODES, normalizeText, tokenize, words, type NormKind, type Script, type Token } from './text.js';
+import { hashOf, VOCABULARY } from './vocabulary.js';
 
 /** What a matched term says about the message. */
 export type Category =
@@ -107,6 +108,8 @@ export const MODIFIERS: ReadonlySet<Category> = new Set(['negator', 'intensifier
 interface TokenPart {
   s: string;
   prefix: boolean;
+  /** Vocabulary id of an exact word; -1 for a prefix (and in substring lexicons). */
+  id: number;
 }
 
 export interface Pattern {
@@ -252,14 +255,15 @@ function sortStable<T>(list: T[], cmp: (a: T, b: T) => number): void {
 interface FirstWord {
   /** One-word patterns. */
   single: Pattern[];
-  /** Longer patterns whose second word is exact, by that word. */
-  bySecond: Map<string, Pattern[]>;
+  /** Longer patterns whose second word is exact, by that word's vocabulary id. */
+  bySecond: Map<number, Pattern[]>;
   /** Longer patterns whose second word is a prefix. */
   rest: Pattern[];
 }
 
 class TokenLexicon extends BaseLexicon implements CompiledLexicon {
-  private readonly exact = new Map<string, FirstWord>();
+  /** Patterns by the vocabulary id of their first word. */
+  private readonly exact = new Map<number, FirstWord>();
   /** Patterns whose first word is a prefix, by the prefix's first two characters (no slicing per word). */
   private readonly prefix = new Map<number, { prefix: string; fw: FirstWord }[]>();
   private readonly negatorWords: Set<string>;
@@ -270,8 +274,8 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
     this.proclitics = src.proclitics ?? [];
     this.negatorWords = new Set();
     for (const n of src.negators) {
-      const toks = tokenize(this.normalize(n));
-      if (toks.length === 1) this.negatorWords.add(toks[0]!.s);
+      const toks = words(this.normalize(n));
+      if (toks.length === 1) this.negatorWords.add(toks[0]!);
     }
     const prefixes = new Map<string, FirstWord>();
     for (const cat of TERM_CATEGORIES) {
@@ -282,15 +286,18 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
         const p: Pattern = { text, cat, rank: RANK[cat], modifier: MODIFIERS.has(cat), parts, selfNegated };
         const first = parts[0]!;
         if (first.prefix && first.s.length < 2) throw new Error(`lexicon ${src.lang}: prefix term ${JSON.stringify(text)} needs at least two letters before the *`);
-        const index = first.prefix ? prefixes : this.exact;
-        let fw = index.get(first.s);
-        if (!fw) index.set(first.s, (fw = { single: [], bySecond: new Map(), rest: [] }));
+        let fw = first.prefix ? prefixes.get(first.s) : this.exact.get(first.id);
+        if (!fw) {
+          fw = { single: [], bySecond: new Map(), rest: [] };
+          if (first.prefix) prefixes.set(first.s, fw);
+          else this.exact.set(first.id, fw);
+        }
         const second = parts[1];
         if (!second) fw.single.push(p);
         else if (second.prefix) fw.rest.push(p);
         else {
-          let l = fw.bySecond.get(second.s);
-          if (!l) fw.bySecond.set(second.s, (l = []));
+          let l = fw.bySecond.get(second.id);
+          if (!l) fw.bySecond.set(second.id, (l = []));
           l.push(p);
         }
       }
@@ -307,8 +314,12 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
     const parts: TokenPart[] = [];
     for (const word of text.trim().split(/\s+/)) {
       const prefix = word.endsWith('*');
-      const toks = tokenize(this.normalize(prefix ? word.slice(0, -1) : word));
-      toks.forEach((t, i) => parts.push({ s: t.s, prefix: prefix && i === toks.length - 1 }));
+      const toks = words(this.normalize(prefix ? word.slice(0, -1) : word));
+      toks.forEach((t, i) => {
+        const isPrefix = prefix && i === toks.length - 1;
+        // Exact words get an id; a prefix is compared by its characters.
+        parts.push({ s: t, prefix: isPrefix, id: isPrefix ? -1 : VOCABULARY.add(t) });
+      });
     }
     return parts;
   }
@@ -318,32 +329,36 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
     if (this.proclitics.length) {
       for (const t of tokens) {
         for (const p of this.proclitics) {
-          if (t.s.length >= p.length + 2 && t.s.startsWith(p)) {
-            t.alt = t.s.slice(p.length);
+          if (t.end - t.at >= p.length + 2 && norm.startsWith(p, t.at)) {
+            t.altAt = t.at + p.length;
+            t.altId = VOCABULARY.find(norm, t.altAt, t.end, hashOf(norm, t.altAt, t.end));
             break;
           }
         }
       }
     }
     const all: Match[] = [];
+    const prefixed = this.prefix.size > 0;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
-      this.tryWord(this.exact.get(t.s), tokens, i, all);
-      if (t.alt !== undefined) this.tryWord(this.exact.get(t.alt), tokens, i, all);
-      if (this.prefix.size > 0) {
-        this.tryPrefixes(t.s, tokens, i, all);
-        if (t.alt !== undefined) this.tryPrefixes(t.alt, tokens, i, all);
+      if (t.id >= 0) this.tryWord(this.exact.get(t.id), norm, tokens, i, all);
+      if (t.altId >= 0) this.tryWord(this.exact.get(t.altId), norm, tokens, i, all);
+      if (prefixed) {
+        this.tryPrefixes(norm, t.at, t.end, tokens, i, all);
+        if (t.altAt >= 0) this.tryPrefixes(norm, t.altAt, t.end, tokens, i, all);
       }
     }
     return { matches: this.resolve(all, tokens.length), tokens };
   }
 
-  private tryPrefixes(word: string, tokens: Token[], i: number, out: Match[]): void {
-    const list = this.prefix.get(prefixKey(word));
-    if (list) for (const { prefix, fw } of list) if (word.startsWith(prefix)) this.tryWord(fw, tokens, i, out);
+  /** Patterns whose first word is a prefix of the word `norm.slice(at, end)`. */
+  private tryPrefixes(norm: string, at: number, end: number, tokens: Token[], i: number, out: Match[]): void {
+    const key = end - at < 2 ? norm.charCodeAt(at) : norm.charCodeAt(at) * 0x10000 + norm.charCodeAt(at + 1);
+    const list = this.prefix.get(key);
+    if (list) for (const { prefix, fw } of list) if (startsWithin(norm, at, end, prefix)) this.tryWord(fw, norm, tokens, i, out);
   }
 
-  private tryWord(fw: FirstWord | undefined, tokens: Token[], i: number, out: Match[]): void {
+  private tryWord(fw: FirstWord | undefined, norm: string, tokens: Token[], i: number, out: Match[]): void {
     if (!fw) return;
     const clause = tokens[i]!.clause;
     for (const p of fw.single) out.push({ p, start: i, end: i + 1, clause });
@@ -352,17 +367,17 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
       for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
         const t = tokens[j]!;
         if (t.clause !== clause) break;
-        this.tryList(fw.bySecond.get(t.s), tokens, i, out);
-        if (t.alt !== undefined) this.tryList(fw.bySecond.get(t.alt), tokens, i, out);
+        if (t.id >= 0) this.tryList(fw.bySecond.get(t.id), norm, tokens, i, out);
+        if (t.altId >= 0) this.tryList(fw.bySecond.get(t.altId), norm, tokens, i, out);
       }
     }
-    this.tryList(fw.rest, tokens, i, out);
+    if (fw.rest.length > 0) this.tryList(fw.rest, norm, tokens, i, out);
   }
 
-  private tryList(list: Pattern[] | undefined, tokens: Token[], i: number, out: Match[]): void {
+  private tryList(list: Pattern[] | undefined, norm: string, tokens: Token[], i: number, out: Match[]): void {
     if (!list) return;
     for (const p of list) {
-      const end = matchFrom(p, tokens, i);
+      const end = matchFrom(p, norm, tokens, i);
       if (end > 0) out.push({ p, start: i, end, clause: tokens[i]!.clause });
     }
   }
@@ -373,27 +388,32 @@ function prefixKey(word: string): number {
   return word.length < 2 ? word.charCodeAt(0) : word.charCodeAt(0) * 0x10000 + word.charCodeAt(1);
 }
 
-function partMatches(part: TokenPart, t: Token): boolean {
-  if (part.prefix) return t.s.startsWith(part.s) || (t.alt !== undefined && t.alt.startsWith(part.s));
-  return t.s === part.s || t.alt === part.s;
+/** Whether the word `text.slice(at, end)` starts with `prefix`. */
+function startsWithin(text: string, at: number, end: number, prefix: string): boolean {
+  return prefix.length <= end - at && text.startsWith(prefix, at);
+}
+
+function partMatches(part: TokenPart, norm: string, t: Token): boolean {
+  if (part.prefix) return startsWithin(norm, t.at, t.end, part.s) || (t.altAt >= 0 && startsWithin(norm, t.altAt, t.end, part.s));
+  return t.id === part.id || t.altId === part.id;
 }
 
 /**
  * End (exclusive) of pattern `p` matched from token `i`, or 0. Later words may skip one word
  * ("no f***ing refund", "nobody ever answers") but never cross a clause.
  */
-function matchFrom(p: Pattern, tokens: Token[], i: number): number {
+function matchFrom(p: Pattern, norm: string, tokens: Token[], i: number): number {
   let j = i;
   const clause = tokens[i]!.clause;
   for (let k = 1; k < p.parts.length; k++) {
     const part = p.parts[k]!;
     const a = tokens[j + 1];
-    if (a && a.clause === clause && partMatches(part, a)) {
+    if (a && a.clause === clause && partMatches(part, norm, a)) {
       j += 1;
       continue;
     }
     const b = tokens[j + 2];
-    if (b && b.clause === clause && partMatches(part, b)) {
+    if (b && b.clause === clause && partMatches(part, norm, b)) {
       j += 2;
       continue;
     }
@@ -414,7 +434,7 @@ class SubstringLexicon extends BaseLexicon implements CompiledLexicon {
         const s = this.normalize(text.replace(/\*$/, '')).trim();
         if (!s) throw new Error(`lexicon ${src.lang}: empty term`);
         const selfNegated = cat !== 'negator' && negators.some((n) => s.includes(n));
-        const p: Pattern = { text, cat, rank: RANK[cat], modifier: MODIFIERS.has(cat), parts: [{ s, prefix: false }], selfNegated };
+        const p: Pattern = { text, cat, rank: RANK[cat], modifier: MODIFIERS.has(cat), parts: [{ s, prefix: false, id: -1 }], selfNegated };
         const key = s.length === 1 ? s.charCodeAt(0) : s.charCodeAt(0) * 0x10000 + s.charCodeAt(1);
         let l = this.byStart.get(key);
         if (!l) this.byStart.set(key, (l = []));

@@ -17,7 +17,7 @@
 import type { Match } from './lexicon.js';
 import { chooseLanguage, type LangSource } from './languages.js';
 import { surfaceSignals } from './surface.js';
-import { startsWithDigit, type Token } from './text.js';
+import { digitAt, tokenText, type Token } from './text.js';
 import { WEIGHTS as W } from './weights.js';
 
 /** What the score stage knows about the customer beyond the message itself. */
@@ -74,6 +74,13 @@ export interface UpsetResult {
   signals: UpsetSignals;
 }
 
+/** What the score stage keeps of a score (`env.upset`). */
+export interface UpsetRating {
+  score: number;
+  label: 'upset' | 'not_upset';
+  lang: string | null;
+}
+
 export interface UpsetScorerOptions {
   /** Score at or above which a message is labelled upset. Default 0.5. */
   threshold?: number;
@@ -105,6 +112,11 @@ export class UpsetScorer {
   private readonly defaultLang: string;
   private readonly detectMinChars: number;
   private readonly explain: boolean;
+  /** Signals of the message being rated (`rate` reuses one object: the scorer is synchronous). */
+  private readonly scratch: UpsetSignals = emptySignals();
+  private readonly surfaceScratch = surfaceSignals('');
+  /** The language whose lexicon scored the last message, or null. */
+  private lexLang: string | null = null;
 
   constructor(options: UpsetScorerOptions = {}) {
     this.threshold = options.threshold ?? 0.5;
@@ -118,29 +130,47 @@ export class UpsetScorer {
   }
 
   score(input: UpsetInput): UpsetResult {
+    const sig = emptySignals();
+    const terms: string[] | undefined = this.explain ? [] : undefined;
+    const score = this.run(input, sig, terms);
+    sig.textScore = round4(sig.textScore);
+    // Spelled out: a loop over the keys made every access a keyed look-up.
+    sig.complaint = round3(sig.complaint);
+    sig.anger = round3(sig.anger);
+    sig.fear = round3(sig.fear);
+    sig.positive = round3(sig.positive);
+    sig.calm = round3(sig.calm);
+    sig.reassurance = round3(sig.reassurance);
+    sig.duration = round3(sig.duration);
+    sig.emoji = round3(sig.emoji);
+    sig.punctuation = round3(sig.punctuation);
+    sig.shouting = round3(sig.shouting);
+    sig.elongation = round3(sig.elongation);
+    sig.repeatContact = round3(sig.repeatContact);
+    sig.channelSwitch = round3(sig.channelSwitch);
+    if (terms) sig.terms = terms;
+    return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang: this.lexLang, signals: sig };
+  }
+
+  /**
+   * The score, label and language alone, as the score stage stores them: the same numbers as
+   * `score()`, without building a signals object per message.
+   */
+  rate(input: UpsetInput): UpsetRating {
+    const sig = this.scratch;
+    resetSignals(sig);
+    const score = this.run(input, sig, undefined);
+    return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang: this.lexLang };
+  }
+
+  /** Fills `sig` (all zero) for one message; returns the score rounded to 4 digits and sets `lexLang`. */
+  private run(input: UpsetInput, sig: UpsetSignals, terms: string[] | undefined): number {
     const text = input.text ?? '';
     const choice = chooseLanguage(text, input.lang ?? undefined, { defaultLang: this.defaultLang, francMinChars: this.detectMinChars });
     const lex = choice.lexicon;
-    const sig: UpsetSignals = {
-      detected: choice.detected,
-      langSource: choice.source,
-      complaint: 0,
-      anger: 0,
-      fear: 0,
-      positive: 0,
-      calm: 0,
-      reassurance: 0,
-      duration: 0,
-      emoji: 0,
-      punctuation: 0,
-      shouting: 0,
-      elongation: 0,
-      repeatContact: 0,
-      channelSwitch: 0,
-      textScore: 0,
-      sentiment: input.sentiment ?? null,
-    };
-    const terms: string[] | undefined = this.explain ? [] : undefined;
+    sig.detected = choice.detected;
+    sig.langSource = choice.source;
+    sig.sentiment = input.sentiment ?? null;
 
     if (lex && text) {
       const norm = choice.prepared?.norm ?? lex.normalize(text);
@@ -182,6 +212,7 @@ export class UpsetScorer {
       sig.repeatContact +
       sig.channelSwitch;
     const textScore = sigmoid(sum);
+    sig.textScore = textScore;
     let score = textScore;
     const s = input.sentiment;
     if (typeof s === 'number' && Number.isFinite(s)) {
@@ -190,24 +221,8 @@ export class UpsetScorer {
       const w = lex ? this.sentimentWeight : Math.min(1, 2 * this.sentimentWeight);
       score = (1 - w) * textScore + w * upstream;
     }
-    score = round4(score);
-    sig.textScore = round4(textScore);
-    // Spelled out: a loop over the keys made every access a keyed look-up.
-    sig.complaint = round3(sig.complaint);
-    sig.anger = round3(sig.anger);
-    sig.fear = round3(sig.fear);
-    sig.positive = round3(sig.positive);
-    sig.calm = round3(sig.calm);
-    sig.reassurance = round3(sig.reassurance);
-    sig.duration = round3(sig.duration);
-    sig.emoji = round3(sig.emoji);
-    sig.punctuation = round3(sig.punctuation);
-    sig.shouting = round3(sig.shouting);
-    sig.elongation = round3(sig.elongation);
-    sig.repeatContact = round3(sig.repeatContact);
-    sig.channelSwitch = round3(sig.channelSwitch);
-    if (terms) sig.terms = terms;
-    return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang: lex ? lex.lang : null, signals: sig };
+    this.lexLang = lex ? lex.lang : null;
+    return round4(score);
   }
 
   private lexical(
@@ -288,9 +303,9 @@ export class UpsetScorer {
     if (tokens && sig.duration === 0) {
       for (const t of tokens) {
         // Most words start with a letter: the regular expression only sees those that start with a digit.
-        if (startsWithDigit(t.s) && DIGIT_HOURS.test(t.s)) {
+        if (digitAt(norm, t.at) && DIGIT_HOURS.test(tokenText(norm, t))) {
           sig.duration = W.duration;
-          terms?.push(`duration:${t.s}`);
+          terms?.push(`duration:${tokenText(norm, t)}`);
           break;
         }
       }
@@ -305,7 +320,7 @@ export class UpsetScorer {
 
   /** Sets the lexicon-free signals; returns the positive-emoji part, which the caller may discount. */
   private surface(text: string, hasLexicon: boolean, sig: UpsetSignals): number {
-    const s = surfaceSignals(text);
+    const s = surfaceSignals(text, this.surfaceScratch);
     sig.emoji = Math.min(W.caps.emoji, s.angryEmoji * W.angryEmoji + s.negativeEmoji * W.negativeEmoji);
     const exclaim = s.longExclaimRuns > 0 ? W.exclaimLong : s.exclaimRuns > 0 || s.exclaims >= 3 ? W.exclaim : 0;
     const question = s.questionRuns > 0 ? W.question : 0;
@@ -327,13 +342,52 @@ function hasNumberBefore(unit: Match, modifiers: Match[], tokens: Token[] | null
     if (gap >= 0 && gap <= 1) return true;
   }
   if (tokens) {
-    for (let i = unit.start - 1; i >= Math.max(0, unit.start - 2); i--) if (DIGITS.test(tokens[i]!.s)) return true;
+    for (let i = unit.start - 1; i >= Math.max(0, unit.start - 2); i--) if (DIGITS.test(tokenText(norm, tokens[i]!))) return true;
     return false;
   }
   // Substring lexicons: offsets are characters; allow one space between digits and unit.
   let i = unit.start - 1;
   if (i >= 0 && norm[i] === ' ') i--;
   return i >= 0 && DIGIT_CHAR.test(norm[i]!);
+}
+
+function emptySignals(): UpsetSignals {
+  return {
+    detected: null,
+    langSource: 'none',
+    complaint: 0,
+    anger: 0,
+    fear: 0,
+    positive: 0,
+    calm: 0,
+    reassurance: 0,
+    duration: 0,
+    emoji: 0,
+    punctuation: 0,
+    shouting: 0,
+    elongation: 0,
+    repeatContact: 0,
+    channelSwitch: 0,
+    textScore: 0,
+    sentiment: null,
+  };
+}
+
+function resetSignals(sig: UpsetSignals): void {
+  sig.complaint = 0;
+  sig.anger = 0;
+  sig.fear = 0;
+  sig.positive = 0;
+  sig.calm = 0;
+  sig.reassurance = 0;
+  sig.duration = 0;
+  sig.emoji = 0;
+  sig.punctuation = 0;
+  sig.shouting = 0;
+  sig.elongation = 0;
+  sig.repeatContact = 0;
+  sig.channelSwitch = 0;
+  sig.textScore = 0;
 }
 
 let defaultScorer: UpsetScorer | undefined;

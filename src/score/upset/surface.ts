@@ -65,8 +65,9 @@ function caseOf(c: number): number {
   return c < 0x530 ? CASE[c]! : 0;
 }
 
-export function surfaceSignals(text: string): SurfaceSignals {
-  const s: SurfaceSignals = {
+/** The signals of `text`; `into`, when given, is filled instead of a new object (all its counts reset). */
+export function surfaceSignals(text: string, into?: SurfaceSignals): SurfaceSignals {
+  const s: SurfaceSignals = into ?? {
     angryEmoji: 0,
     negativeEmoji: 0,
     positiveEmoji: 0,
@@ -79,6 +80,11 @@ export function surfaceSignals(text: string): SurfaceSignals {
     lower: 0,
     elongations: 0,
   };
+  if (into) {
+    s.angryEmoji = s.negativeEmoji = s.positiveEmoji = 0;
+    s.exclaimRuns = s.longExclaimRuns = s.exclaims = s.questionRuns = 0;
+    s.shoutWords = s.upper = s.lower = s.elongations = 0;
+  }
   let punctRun = 0;
   let punctHasQuestion = false;
   let wordStart = -1;

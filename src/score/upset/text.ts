@@ -4,6 +4,7 @@
  * normalization both the lexicons and the messages go through (so a lexicon term and a customer's
  * spelling meet in the same form), and tokenization with clause boundaries.
  */
+import { HASH_START, hashStep, VOCABULARY, Vocabulary } from './vocabulary.js';
 
 export type Script =
   | 'latin'
@@ -200,14 +201,22 @@ export function normalizeText(text: string, kind: NormKind): string {
   }
 }
 
-/** A word of a message, with the clause it is in (negation and intensifiers stay inside a clause). */
+/**
+ * A word of a message: where it is in the normalized text, the clause it is in (negation and
+ * intensifiers stay inside a clause) and its vocabulary id. The word itself is never cut out of
+ * the text unless someone asks for it (`tokenText`).
+ */
 export interface Token {
-  s: string;
-  /** The word without a proclitic (Arabic و، ب، ال ...), when it had one; set by the lexicon. */
-  alt?: string;
-  clause: number;
-  /** Offset in the normalized text. */
+  /** Offsets in the normalized text, end exclusive. */
   at: number;
+  end: number;
+  clause: number;
+  /** Vocabulary id of the word, or -1 when no lexicon or vote knows it. */
+  id: number;
+  /** Where the word starts without its proclitic (Arabic و، ب، ال ...), or -1; set by the lexicon. */
+  altAt: number;
+  /** Vocabulary id of the word without its proclitic, or -1. */
+  altId: number;
 }
 
 /** Punctuation that ends a clause: Latin, Devanagari danda, Arabic and Urdu marks, ellipsis, line breaks. */
@@ -233,37 +242,55 @@ const DIGIT = (() => {
   return t;
 })();
 
-/** Whether `s` starts with a decimal digit of any script (0-9, ٣, ३, ...). */
-export function startsWithDigit(s: string): boolean {
-  const c = s.charCodeAt(0);
-  if (c >= 0xd800 && c <= 0xdbff) return /^\p{Nd}/u.test(s);
-  return DIGIT[c] === 1;
+/** Whether the character at `i` is a decimal digit of any script (0-9, ٣, ३, ...). */
+export function digitAt(text: string, i: number): boolean {
+  return DIGIT[text.charCodeAt(i)] === 1;
 }
 
-export function tokenize(norm: string): Token[] {
+/**
+ * The words of a normalized text, each with its vocabulary id (hashed while reading: no word is
+ * sliced out).
+ */
+export function tokenize(norm: string, vocabulary: Vocabulary = VOCABULARY): Token[] {
   const out: Token[] = [];
   let clause = 0;
   let start = -1;
   let broke = false;
+  let h = HASH_START;
   const n = norm.length;
   for (let i = 0; i <= n; i++) {
-    const k = i < n ? CHAR_CLASS[norm.charCodeAt(i)]! : 0;
+    const c = i < n ? norm.charCodeAt(i) : 0;
+    const k = i < n ? CHAR_CLASS[c]! : 0;
     if (k === 1) {
       if (start < 0) {
         start = i;
+        h = HASH_START;
         if (broke && out.length > 0) clause++;
         broke = false;
       }
+      h = hashStep(h, c);
       continue;
     }
     if (start >= 0) {
-      // `alt` present from the start: every token has one shape, so look-ups on tokens stay monomorphic.
-      out.push({ s: norm.slice(start, i), alt: undefined, clause, at: start });
+      out.push({ at: start, end: i, clause, id: vocabulary.find(norm, start, i, h), altAt: -1, altId: -1 });
       start = -1;
     }
     if (k === 2) broke = true;
   }
   return out;
+}
+
+/** The word a token stands for (for explanations and the rare checks that need the string). */
+export function tokenText(norm: string, t: Token): string {
+  return norm.slice(t.at, t.end);
+}
+
+/** An empty vocabulary: splitting word lists needs no ids. */
+const NO_WORDS = new Vocabulary();
+
+/** The words of a normalized text as strings: for compiling word lists, not for messages. */
+export function words(norm: string): string[] {
+  return tokenize(norm, NO_WORDS).map((t) => norm.slice(t.at, t.end));
 }
 
 /** Code points of clause-ending punctuation (for lexicons matched as substrings). */
