@@ -19,9 +19,10 @@ CREATE TABLE IF NOT EXISTS kafka_partials (
   created_at       TIMESTAMPTZ NOT NULL
 );
 
--- The offsets crisiscx last committed to the consumer group, recorded after each commit (the group's
--- own record can be reset or expire). After a crash, the range between this and kafka_offsets is
--- what may still need its dead letters and partial counts published.
+-- The offsets crisiscx last committed to the consumer group, recorded after each commit that
+-- published something: dead letters, or (scale-out) partial counts (the group's own record can be
+-- reset or expire). After a crash, the range between this and kafka_offsets is what may still need
+-- its dead letters and partial counts published.
 CREATE TABLE IF NOT EXISTS kafka_group_commits (
   consumer_group   VARCHAR NOT NULL,
   topic            VARCHAR NOT NULL,

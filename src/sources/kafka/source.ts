@@ -12,8 +12,9 @@
  *   transaction). After a crash between the two, the next assignment finds DuckDB ahead of the
  *   group and publishes the missing range again from what DuckDB stored, then commits.
  *
- * Backpressure: kafkajs hands one batch at a time and fetches no more for that partition until the
- * pipeline has stored it; fetch sizes are bounded by `max_bytes_per_partition`.
+ * Backpressure: the pipeline takes one batch at a time (two partitions' batches wait their turn, so
+ * one is stored while the other is committed), and kafkajs fetches no more until they are stored;
+ * fetch sizes are bounded by `max_bytes_per_partition`.
  *
  * @example
  * const source = new KafkaSource({ config: cfg, batchSize: 5000 });
@@ -147,6 +148,8 @@ export class KafkaSource implements Source {
   private generation = 0;
   private records = 0;
   private stopping = false;
+  /** Settles when the batch handed to the pipeline last is stored: one hand-off at a time. */
+  private handoffTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.cfg = options.config;
@@ -234,7 +237,9 @@ export class KafkaSource implements Source {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Two partitions' batches at a time, handed to the pipeline one after the other: while one
+      // batch is committed to the group (and its dead letters published), the next one is stored.
+      partitionsConsumedConcurrently: 2,
       eachBatch: (p) => this.onBatch(p),
     });
 
@@ -442,7 +447,8 @@ export class KafkaSource implements Source {
     // Fetched before a rebalance took the partition away: another instance reads it now.
     if (!this.assigned.has(key)) return;
     const from = this.resumeAt.get(key);
-    const msgs = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+    // Offsets rise within a batch: only a batch that starts below `from` needs filtering.
+    const msgs = from === undefined || BigInt(batch.firstOffset() ?? from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
     const { format, adapter } = this.formats.get(topic) ?? { format: 'canonical', adapter: {} };
     for (let i = 0; i < msgs.length; i += this.batchSize) {
       const chunk = msgs.slice(i, i + this.batchSize);
@@ -455,21 +461,38 @@ export class KafkaSource implements Source {
         if (meta) r.meta = meta;
         return r;
       });
-      const deadBefore = this.stats?.().deadLetters;
-      const outcome = await this.handoff.put({
-        records,
-        offsets: [{ group: this.cfg.group_id, topic, partition, nextOffset: next.toString() }],
-        format,
-        adapter,
-        topic,
-        partition,
-        first,
-        next,
-      });
+      // The other partition's batch may be in the pipeline: wait for it, so the dead-letter count
+      // below is this chunk's alone and the hand-off holds one batch.
+      const turn = this.handoffTurn;
+      let release!: () => void;
+      this.handoffTurn = new Promise((resolve) => (release = resolve));
+      let outcome: Awaited<ReturnType<HandOff<Pending>['put']>>;
+      let noDeadLetters: boolean;
+      try {
+        await turn;
+        // A rebalance while waiting may have moved the partition or rewound it (a seek); after a
+        // consumer restart a newer batch of this partition may have been stored meanwhile.
+        const stored = this.resumeAt.get(key);
+        if (!this.assigned.has(key) || isStale() || (stored !== undefined && first < stored)) return;
+        checkMembership();
+        const deadBefore = this.stats?.().deadLetters;
+        outcome = await this.handoff.put({
+          records,
+          offsets: [{ group: this.cfg.group_id, topic, partition, nextOffset: next.toString() }],
+          format,
+          adapter,
+          topic,
+          partition,
+          first,
+          next,
+        });
+        noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
+      } finally {
+        release();
+      }
       if (outcome === 'cancelled') return; // shutting down before it was stored: not committed
       this.resumeAt.set(key, next);
       this.records += chunk.length;
-      const noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
       try {
         await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), { noDeadLetters });
       } catch (err) {
@@ -509,7 +532,9 @@ export class KafkaSource implements Source {
     if (!this.scaleOut) {
       if (dlMessages.length > 0) await this.producer!.send({ topic: dlTopic!, acks: -1, messages: dlMessages });
       await commit(offsets);
-      await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
+      // Only a range that published dead letters is recorded (a DuckDB transaction per batch
+      // otherwise): a range without any has nothing to publish again after a crash or a reset.
+      if (dlMessages.length > 0) await state.recordGroupCommit(this.cfg.group_id, topic, partition, next);
       return;
     }
     // A batch's own counts were stored with it. A range recovered after a crash or a takeover may
