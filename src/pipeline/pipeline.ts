@@ -14,7 +14,7 @@ import type { DeadLetter, Envelope } from '../contract/records.js';
 import { Normalizer, type NormalizedBatch, type NormalizerOptions } from '../normalize/normalize.js';
 import type { AdapterOptions } from '../normalize/adapters/index.js';
 import type { Source, SourceBatch } from '../sources/source.js';
-import type { EventWriter } from '../store/writer.js';
+import type { EventWriter, WriteResult } from '../store/writer.js';
 import type { TableRow } from '../store/rows.js';
 import type { Detection, Stage, StageContext } from './stage.js';
 
@@ -58,6 +58,14 @@ interface PreparedBatch {
   normalizeMs: number;
 }
 
+/** A batch whose transaction is committing while the next batch is detected (see runSource). */
+interface Committing {
+  done: Promise<WriteResult>;
+  /** Counters, after-commit hooks and onBatch, once committed. */
+  finish(res: WriteResult): Promise<void>;
+  span: Span;
+}
+
 class BatchContext implements StageContext {
   readonly tables: Record<string, TableRow[]> = {};
   readonly detections: Detection[] = [];
@@ -78,6 +86,8 @@ export class Pipeline {
   private readonly live: boolean;
   /** Batches and ticks are processed one at a time, in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The batch committing behind the one being detected (read-ahead sources only). */
+  private committing: Committing | undefined;
 
   constructor(private readonly options: PipelineOptions) {
     this.stages = options.stages ?? [];
@@ -114,23 +124,22 @@ export class Pipeline {
     return { batch, format, normalized, normalizeMs: performance.now() - t0 };
   }
 
-  private processTraced(prepared: PreparedBatch): Promise<PipelineStats> {
+  /** `behind`: return once the batch's commit has started; the next batch's processing waits for it (settle). */
+  private processTraced(prepared: PreparedBatch, behind = false): Promise<PipelineStats> {
     const { batch, format } = prepared;
     // Looked up per batch: a no-op until telemetry registers a tracer provider (src/telemetry/setup.ts).
     return trace.getTracer('crisiscx').startActiveSpan('crisiscx.batch', { attributes: { 'crisiscx.records': batch.records.length, 'crisiscx.format': format } }, async (span) => {
       try {
-        return await this.processNow(prepared, span);
+        // The span ends once the batch is committed and its hooks ran (in settle() when behind).
+        return await this.processNow(prepared, span, behind);
       } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        failSpan(span, err);
         throw err;
-      } finally {
-        span.end();
       }
     });
   }
 
-  private async processNow(prepared: PreparedBatch, span: Span): Promise<PipelineStats> {
+  private async processNow(prepared: PreparedBatch, span: Span, behind: boolean): Promise<PipelineStats> {
     const started = performance.now() - prepared.normalizeMs;
     const { batch } = prepared;
     const { events, deadLetters } = prepared.normalized;
@@ -139,26 +148,57 @@ export class Pipeline {
     const ctx = new BatchContext(this.clock, this.live);
     for (const env of fresh) if (env.event.ts > this.stats.watermark) this.stats.watermark = env.event.ts;
     for (const s of this.stages) if (s.onEvents) await s.onEvents(fresh, ctx);
+    // The previous batch committed while this one was detected; its after-commit hooks run before
+    // this batch's timers, and timers that query the database see it stored.
+    await this.settle();
     // Replays advance timers on event time at every batch boundary.
     if (!this.live) for (const s of this.stages) if (s.onTick) await s.onTick(this.stats.watermark, ctx);
     span.addEvent('detected', { 'crisiscx.fresh': fresh.length, 'crisiscx.detections': ctx.detections.length });
-    const res = await this.options.writer.write({ events: fresh, deadLetters, tables: ctx.tables, offsets: batch.offsets }, true);
-    span.addEvent('stored');
-    span.setAttributes({ 'crisiscx.stored': res.stored, 'crisiscx.dead_letters': res.deadLetters, 'crisiscx.duplicates': events.length - fresh.length });
-    this.stats.records += batch.records.length;
-    this.stats.stored += res.stored;
-    this.stats.duplicates += events.length - fresh.length;
-    this.stats.deadLetters += res.deadLetters;
-    this.stats.batches++;
-    await this.afterCommit(fresh, ctx, res.deadLetters, events.length - fresh.length);
-    this.options.onBatch?.(this.stats, {
-      stored: res.stored,
-      deadLetters,
-      records: batch.records.length,
-      duplicates: events.length - fresh.length,
-      durationMs: performance.now() - started,
-    });
+    const pending = await this.options.writer.writeBehind({ events: fresh, deadLetters, tables: ctx.tables, offsets: batch.offsets }, true);
+    const finish = async (res: WriteResult): Promise<void> => {
+      span.addEvent('stored');
+      try {
+        span.setAttributes({ 'crisiscx.stored': res.stored, 'crisiscx.dead_letters': res.deadLetters, 'crisiscx.duplicates': events.length - fresh.length });
+        this.stats.records += batch.records.length;
+        this.stats.stored += res.stored;
+        this.stats.duplicates += events.length - fresh.length;
+        this.stats.deadLetters += res.deadLetters;
+        this.stats.batches++;
+        await this.afterCommit(fresh, ctx, res.deadLetters, events.length - fresh.length);
+        this.options.onBatch?.(this.stats, {
+          stored: res.stored,
+          deadLetters,
+          records: batch.records.length,
+          duplicates: events.length - fresh.length,
+          durationMs: performance.now() - started,
+        });
+      } finally {
+        span.end();
+      }
+    };
+    if (behind) {
+      // Handled in settle(); a rejection must not count as unhandled meanwhile.
+      pending.done.catch(() => undefined);
+      this.committing = { done: pending.done, finish, span };
+    } else {
+      await finish(await pending.done);
+    }
     return this.stats;
+  }
+
+  /** Waits for the batch committing behind (if any) and runs what follows its commit. */
+  private async settle(): Promise<void> {
+    const c = this.committing;
+    if (!c) return;
+    this.committing = undefined;
+    let res: WriteResult;
+    try {
+      res = await c.done;
+    } catch (err) {
+      failSpan(c.span, err);
+      throw err;
+    }
+    await c.finish(res);
   }
 
   private async afterCommit(events: Envelope[], ctx: BatchContext, deadLetters: number, duplicates: number): Promise<void> {
@@ -176,6 +216,7 @@ export class Pipeline {
   /** Runs timers (live mode: called by a wall-clock interval) and stores what they produce. */
   tick(now = this.clock.now()): Promise<void> {
     return this.serial(async () => {
+      await this.settle();
       const ctx = new BatchContext(this.clock, this.live);
       for (const s of this.stages) if (s.onTick) await s.onTick(now, ctx);
       await this.commitContext(ctx);
@@ -185,6 +226,7 @@ export class Pipeline {
   /** End of input: stages close what is open (at the watermark), and it is stored. */
   flush(): Promise<void> {
     return this.serial(async () => {
+      await this.settle();
       const ctx = new BatchContext(this.clock, this.live);
       const now = this.live ? this.clock.now() : this.stats.watermark;
       for (const s of this.stages) if (s.onFlush) await s.onFlush(now, ctx);
@@ -199,10 +241,11 @@ export class Pipeline {
   }
 
   /**
-   * Reads a source to its end (or until `signal` aborts), batch by batch. A source that allows it
-   * (`readAhead`) has its next batch read and normalized while the current one is detected and
-   * stored: DuckDB commits on its own thread, so the main thread has that time free. Stages and
-   * the store still take the batches one at a time, in order.
+   * Reads a source to its end (or until `signal` aborts), batch by batch, and resolves once all
+   * of it is stored. A source that allows it (`readAhead`, a file) is pipelined: DuckDB commits on
+   * its own thread, and meanwhile the main thread reads and normalizes the next batch and runs the
+   * stages' onEvents on it. Stages still see the batches one at a time, in order; a batch's
+   * timers (onTick) and its store wait for the previous batch's commit and after-commit hooks.
    */
   async runSource(source: Source, signal?: AbortSignal, format?: string): Promise<void> {
     if (!source.readAhead) {
@@ -216,6 +259,7 @@ export class Pipeline {
     const ahead = (): Promise<PreparedBatch | undefined> => it.next().then((r) => (r.done ? undefined : this.prepare(r.value, format ?? r.value.format)));
     let next = ahead();
     let finished = false;
+    let failed = false;
     try {
       for (;;) {
         const current = await next;
@@ -226,12 +270,21 @@ export class Pipeline {
         next = ahead();
         // Not awaited when this loop ends early: a read failure after a failed batch is moot.
         next.catch(() => undefined);
-        await this.serial(() => this.processTraced(current));
+        await this.serial(() => this.processTraced(current, true));
         if (signal?.aborted) break;
       }
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
       // Ends the source's generator (closes the file); one batch read ahead is dropped unstored.
       if (!finished) void it.return?.(undefined).catch(() => undefined);
+      // The last batch's commit; after an earlier failure, the first error is the one reported.
+      try {
+        await this.serial(() => this.settle());
+      } catch (err) {
+        if (!failed) throw err;
+      }
     }
   }
 
@@ -245,7 +298,15 @@ export class Pipeline {
   }
 
   async close(): Promise<void> {
+    await this.serial(() => this.settle());
     await this.queue;
     for (const s of this.stages) await s.close?.();
   }
+}
+
+function failSpan(span: Span, err: unknown): void {
+  if (!span.isRecording()) return; // ended already (the failure came after the batch's hooks)
+  span.recordException(err as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+  span.end();
 }

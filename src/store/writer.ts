@@ -44,8 +44,17 @@ export interface WriteResult {
 /** False-positive rate of the id filters (see create()). */
 const ID_FALSE_POSITIVE_RATE = 1e-6;
 
+/** A batch appended in a transaction whose commit is under way (see EventWriter.writeBehind). */
+export interface PendingWrite {
+  /** Resolves once the transaction committed; rejects (nothing of the batch stored) if it failed. */
+  readonly done: Promise<WriteResult>;
+}
+
 export class EventWriter {
   private readonly appenders = new Map<string, TableAppender>();
+  /** Ids of the batch whose commit is under way: stored as far as fresh() is concerned. */
+  private readonly committing = new Set<string>();
+  private lastCommit: Promise<void> = Promise.resolve();
   private constructor(
     private readonly db: Database,
     private readonly seen: ScalableBloom,
@@ -103,8 +112,11 @@ export class EventWriter {
       const id = env.event.id;
       if (firstById.has(id)) continue;
       firstById.set(id, env);
-      if (this.seen.has(id)) maybe.push(id);
+      if (this.seen.has(id) || this.committing.has(id)) maybe.push(id);
     }
+    // The exact check reads the table after the commit under way, so it sees that batch (or, if
+    // the commit failed, does not).
+    if (maybe.length > 0) await this.lastCommit;
     const already = await this.storedIds('events', maybe);
     const fresh: Envelope[] = [];
     for (const env of firstById.values()) if (!already.has(env.event.id)) fresh.push(env);
@@ -116,6 +128,18 @@ export class EventWriter {
    * they came from `fresh()` in the same single-writer flow to skip the second look-up.
    */
   async write(batch: StoreBatch, alreadyFresh = false): Promise<WriteResult> {
+    return (await this.writeBehind(batch, alreadyFresh)).done;
+  }
+
+  /**
+   * Appends a batch in its own transaction and starts its commit without waiting for it: DuckDB
+   * commits (and checkpoints) on its own thread, so the caller can work on the next batch
+   * meanwhile. Until the commit settles, fresh() counts the batch's ids as stored; the next write
+   * waits for it (one connection, one transaction at a time). If the commit fails, nothing of the
+   * batch is stored and its ids are not known as stored.
+   */
+  async writeBehind(batch: StoreBatch, alreadyFresh = false): Promise<PendingWrite> {
+    await this.lastCommit;
     const now = this.now();
     const fresh = alreadyFresh ? [...batch.events] : await this.fresh(batch.events);
 
@@ -128,8 +152,9 @@ export class EventWriter {
     }
     const dlAlready = await this.storedIds('dead_letters', dlMaybe);
     const dls = [...dlFirst.values()].filter((d) => !dlAlready.has(d.id));
+    const result: WriteResult = { stored: fresh.length, duplicates: batch.events.length - fresh.length, deadLetters: dls.length, fresh };
 
-    // 2. Group by table; events go in through column getters, stage rows as plain objects.
+    // Group by table; events go in through column getters, stage rows as plain objects.
     const byType = new Map<CanonicalEvent['type'], Envelope[]>();
     for (const env of fresh) {
       let l = byType.get(env.event.type);
@@ -137,40 +162,56 @@ export class EventWriter {
       l.push(env);
     }
     const stageRows = Object.entries(batch.tables ?? {}).filter(([, rows]) => rows.length > 0);
-
-    // 3. One transaction for everything, offsets included.
     const offsets = batch.offsets ?? [];
-    if (fresh.length > 0 || dls.length > 0 || stageRows.length > 0 || offsets.length > 0) {
-      const conn = this.db.connection;
-      const ledger = await this.appender('events');
-      const typed = new Map<CanonicalEvent['type'], TableAppender>();
-      for (const t of byType.keys()) typed.set(t, await this.appender(TYPE_TABLE[t]));
-      const dlAppender = dls.length > 0 ? await this.appender('dead_letters') : undefined;
-      const stageAppenders: [TableAppender, readonly TableRow[]][] = [];
-      for (const [t, rows] of stageRows) stageAppenders.push([await this.appender(t), rows]);
-      await this.db.transaction(async () => {
-        await ledger.appendItems(conn, fresh, ledgerGetters(() => now));
-        for (const [t, envs] of byType) await typed.get(t)!.appendItems(conn, envs, TYPED_GETTERS[t]);
-        if (dlAppender) await dlAppender.appendItems(conn, dls, DEAD_LETTER_GETTERS);
-        for (const [a, rows] of stageAppenders) await a.append(conn, rows);
-        for (const o of offsets) {
-          await this.db.run(
-            `INSERT INTO kafka_offsets VALUES ($1, $2, $3, $4::BIGINT, now())
-             ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-            [o.group, o.topic, o.partition, o.nextOffset],
-          );
-        }
-      });
-    }
-    // 4. Only once committed are the ids known as stored.
-    for (const env of fresh) this.seen.add(env.event.id);
-    for (const d of dls) this.seenDeadLetters.add(d.id);
+    if (fresh.length === 0 && dls.length === 0 && stageRows.length === 0 && offsets.length === 0) return { done: Promise.resolve(result) };
 
-    return {
-      stored: fresh.length,
-      duplicates: batch.events.length - fresh.length,
-      deadLetters: dls.length,
-      fresh,
-    };
+    // One transaction for everything, offsets included.
+    const conn = this.db.connection;
+    const ledger = await this.appender('events');
+    const typed = new Map<CanonicalEvent['type'], TableAppender>();
+    for (const t of byType.keys()) typed.set(t, await this.appender(TYPE_TABLE[t]));
+    const dlAppender = dls.length > 0 ? await this.appender('dead_letters') : undefined;
+    const stageAppenders: [TableAppender, readonly TableRow[]][] = [];
+    for (const [t, rows] of stageRows) stageAppenders.push([await this.appender(t), rows]);
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await ledger.appendItems(conn, fresh, ledgerGetters(() => now));
+      for (const [t, envs] of byType) await typed.get(t)!.appendItems(conn, envs, TYPED_GETTERS[t]);
+      if (dlAppender) await dlAppender.appendItems(conn, dls, DEAD_LETTER_GETTERS);
+      for (const [a, rows] of stageAppenders) await a.append(conn, rows);
+      for (const o of offsets) {
+        await conn.run(
+          `INSERT INTO kafka_offsets VALUES ($1, $2, $3, $4::BIGINT, now())
+           ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+          [o.group, o.topic, o.partition, o.nextOffset],
+        );
+      }
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    for (const env of fresh) this.committing.add(env.event.id);
+    const done = conn.run('COMMIT').then(
+      () => {
+        // Only once committed are the ids known as stored.
+        for (const env of fresh) {
+          this.seen.add(env.event.id);
+          this.committing.delete(env.event.id);
+        }
+        for (const d of dls) this.seenDeadLetters.add(d.id);
+        return result;
+      },
+      async (err: unknown) => {
+        for (const env of fresh) this.committing.delete(env.event.id);
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      },
+    );
+    // Awaited by the caller (maybe later) and by the next write, which must not fail for this one.
+    this.lastCommit = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { done };
   }
 }

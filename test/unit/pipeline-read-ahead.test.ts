@@ -41,14 +41,18 @@ class LoggingSource implements Source {
   }
 }
 
-/** Logs the batches the stages see and when each one's transaction committed. */
+/** Logs the batches the stages see, their timers, and when each one's transaction committed. */
 function probe(log: string[], failOn?: string): Stage {
   let batch = 0;
+  let ticks = 0;
   return {
     name: 'probe',
     onEvents(events) {
       if (events.some((e) => e.event.id === failOn)) throw new Error(`stage failed on ${failOn}`);
       log.push(`stage ${events.map((e) => e.event.id).join(',')}`);
+    },
+    onTick() {
+      log.push(`tick ${ticks++}`);
     },
     afterCommit(info) {
       if (info.events.length > 0) log.push(`committed ${batch++}`);
@@ -64,27 +68,53 @@ async function setup(dir: string, name: string, stages: Stage[]): Promise<{ db: 
 describe('pipeline read-ahead', () => {
   const dir = tempDir();
 
-  it('reads a file-like source one batch ahead, while stages and the store still take batches in order', async () => {
+  it('pipelines a file-like source (next batch read and detected while one commits), batches still in order', async () => {
     const src = new LoggingSource(true, 4);
     const { db, pipeline } = await setup(dir, 'ahead', [probe(src.log)]);
     await pipeline.runSource(src);
     // The next batch is asked for before the current one is committed...
     expect(src.log.indexOf('read 1')).toBeLessThan(src.log.indexOf('committed 0'));
-    // ...but stages see the batches whole, in order, each after the previous one committed.
+    // ...stages see the batches whole and in order, the next one while the previous commits; a
+    // batch's timers run only after the previous batch committed and its hooks ran.
     const seen = src.log.filter((l) => !l.startsWith('read'));
     expect(seen).toEqual([
       'stage e0,e1,e2',
-      'committed 0',
+      'tick 0',
       'stage e3,e4,e5',
-      'committed 1',
+      'committed 0',
+      'tick 1',
       'stage e6,e7,e8',
-      'committed 2',
+      'committed 1',
+      'tick 2',
       'stage e9,e10,e11',
+      'committed 2',
+      'tick 3',
       'committed 3',
     ]);
+    // runSource resolves with everything stored.
+    expect(pipeline.stats.stored).toBe(12);
     const ids = await db.query<{ id: string }>("SELECT id FROM events ORDER BY CAST(substr(id, 2) AS INTEGER)");
     expect(ids.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `e${i}`));
     expect(src.closed).toBe(true);
+    await db.close();
+  });
+
+  it('stores an id once when the next batch repeats one of the batch still committing', async () => {
+    const ids = [[0, 1, 2], [2, 3, 1], [3, 4, 0]];
+    const src: Source = {
+      name: 'dups',
+      readAhead: true,
+      progress: () => ({ done: 0, unit: 'records', records: 0 }),
+      async *batches() {
+        for (const b of ids) yield { records: b.map(record) };
+      },
+    };
+    const { db, pipeline } = await setup(dir, 'dups', []);
+    await pipeline.runSource(src);
+    const rows = await db.query<{ id: string; n: bigint }>('SELECT id, count(*) AS n FROM events GROUP BY id ORDER BY id');
+    expect(rows).toEqual(['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => ({ id, n: 1n })));
+    expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM messages'))[0]!.n).toBe(5n);
+    expect(pipeline.stats).toMatchObject({ stored: 5, duplicates: 4 });
     await db.close();
   });
 
@@ -92,11 +122,24 @@ describe('pipeline read-ahead', () => {
     const src = new LoggingSource(false, 3);
     const { db, pipeline } = await setup(dir, 'no-ahead', [probe(src.log)]);
     await pipeline.runSource(src);
-    expect(src.log).toEqual(['read 0', 'stage e0,e1,e2', 'committed 0', 'read 1', 'stage e3,e4,e5', 'committed 1', 'read 2', 'stage e6,e7,e8', 'committed 2']);
+    expect(src.log).toEqual([
+      'read 0',
+      'stage e0,e1,e2',
+      'tick 0',
+      'committed 0',
+      'read 1',
+      'stage e3,e4,e5',
+      'tick 1',
+      'committed 1',
+      'read 2',
+      'stage e6,e7,e8',
+      'tick 2',
+      'committed 2',
+    ]);
     await db.close();
   });
 
-  it('stops at an abort after the current batch, stores nothing read ahead, and closes the source', async () => {
+  it('stops at an abort after the batch in progress, stores nothing read ahead, and closes the source', async () => {
     const src = new LoggingSource(true, 10);
     const ac = new AbortController();
     const stop: Stage = {
@@ -108,18 +151,21 @@ describe('pipeline read-ahead', () => {
     const { db, pipeline } = await setup(dir, 'abort', [stop]);
     await pipeline.runSource(src, ac.signal);
     await new Promise((r) => setImmediate(r));
-    expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n).toBe(3n);
+    // Batch 0's hooks (the abort) ran while batch 1 was in progress: both are stored, no more.
+    expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n).toBe(6n);
+    expect(pipeline.stats.stored).toBe(6);
     expect(src.closed).toBe(true);
     await db.close();
   });
 
-  it('fails with the stage error, keeps the batches before it, and closes the source', async () => {
+  it('fails with the stage error, keeps the batches before it (the one committing too), and closes the source', async () => {
     const src = new LoggingSource(true, 10);
     const { db, pipeline } = await setup(dir, 'fail', [probe(src.log, 'e7')]);
     await expect(pipeline.runSource(src)).rejects.toThrow('stage failed on e7');
     await new Promise((r) => setImmediate(r));
     const n = (await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n;
     expect(n).toBe(6n);
+    expect(src.log.filter((l) => l.startsWith('committed'))).toEqual(['committed 0', 'committed 1']);
     expect(src.closed).toBe(true);
     await db.close();
   });
