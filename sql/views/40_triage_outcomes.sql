@@ -3,34 +3,95 @@
 -- severe conversation of the same brand, opened later, was answered while it still waited
 -- (inversions; queue_inversions counts those in the same channel only). An inversion chance is
 -- such a pair in which at least one of the two has been answered.
+--
+-- How the pairs are counted without pairing them (a pairwise join is quadratic: a critical case
+-- left waiting pairs with every later case; 10M events took minutes or ran out of memory):
+--   * inversions of a case A = cases B, less severe, opened after A and answered before A was
+--     (any time, if A is still waiting). "Less severe" = every case minus those of A's level and
+--     above, so with lane t = the cases of level >= t, inversions = G(lane 1) − G(lane of A), where
+--     G(lane) counts the cases of the lane answered before A and opened after it: the rank of A's
+--     opening among the cases preceding A in reply order (DuckDB's framed rank, a merge-sort tree).
+--     Ties in reply time are ordered by opening time, so a tie never counts.
+--   * chances of an answered case = less severe cases opened while it waited: running counts per
+--     level over openings, read at A's reply (counts strictly before) minus at A's opening (counts
+--     ties too). Chances of a waiting case are its inversions (only answered ones can jump ahead).
+-- Checked against the pairwise definition on random cases with many ties: test/unit/views-triage-inversions.test.ts.
 CREATE OR REPLACE VIEW triage_outcomes AS
-WITH c AS (
+WITH c AS MATERIALIZED (
   SELECT
     c.*,
     CASE c.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 WHEN 'low' THEN 1 END AS severity_rank,
-    coalesce(tc.target_secs, td.target_secs) AS target_secs
+    coalesce(tc.target_secs, td.target_secs) AS target_secs,
+    epoch_us(c.opened_at) AS o_us,
+    epoch_us(c.first_response_at) AS f_us,
+    -- A compact key for the joins below (the CTE is materialized, so it is stable within the query).
+    row_number() OVER () AS k
   FROM conversations c
   LEFT JOIN triage_targets tc ON tc.severity = c.severity AND tc.channel = c.channel
   LEFT JOIN triage_targets td ON td.severity = c.severity AND td.channel = '*'
   WHERE c.severity IS NOT NULL AND c.opened_at IS NOT NULL
 ),
-pairs AS (
-  -- a: the more severe, opened first; b: less severe, opened while a still waited.
+lanes AS (
+  -- Each ranked case once in every lane t up to its own level (lane t: the cases of level >= t).
+  SELECT c.k, c.brand, c.channel, c.severity_rank, c.o_us, c.f_us, l.t
+  FROM c
+  JOIN (VALUES (1), (2), (3), (4)) l(t) ON l.t <= c.severity_rank
+),
+dominated AS (
+  -- Cases of the lane answered before this one (waiting ones last, by opening) and opened after it.
   SELECT
-    a.brand,
-    a.conversation_id,
-    count(*) FILTER (WHERE b.first_response_at < coalesce(a.first_response_at, 'infinity'::TIMESTAMPTZ)) AS inversions,
-    count(*) FILTER (WHERE b.first_response_at IS NOT NULL OR a.first_response_at IS NOT NULL) AS inversion_chances,
-    -- The same within the conversation's own channel (its queue): what the scorecard's score reads.
-    count(*) FILTER (WHERE b.channel = a.channel AND b.first_response_at < coalesce(a.first_response_at, 'infinity'::TIMESTAMPTZ)) AS queue_inversions,
-    count(*) FILTER (WHERE b.channel = a.channel AND (b.first_response_at IS NOT NULL OR a.first_response_at IS NOT NULL)) AS queue_inversion_chances
-  FROM c a
-  JOIN c b
-    ON b.brand = a.brand
-   AND b.severity_rank < a.severity_rank
-   AND b.opened_at > a.opened_at
-   AND b.opened_at < coalesce(a.first_response_at, 'infinity'::TIMESTAMPTZ)
-  GROUP BY a.brand, a.conversation_id
+    k,
+    severity_rank,
+    t,
+    rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g,
+    CASE WHEN channel IS NOT NULL THEN
+      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, channel, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1
+    END AS g_queue
+  FROM lanes
+),
+inverted AS (
+  SELECT
+    k,
+    CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS inversions,
+    CAST(sum(CASE WHEN t = 1 THEN g_queue ELSE -g_queue END) AS BIGINT) AS queue_inversions
+  FROM dominated
+  WHERE (t = 1) <> (t = severity_rank)
+  GROUP BY k
+),
+points AS (
+  -- Every case at its opening, and answered ones above the lowest level again at their reply. On
+  -- one time line (2 × microseconds) a reply point sorts before the openings of its instant and an
+  -- opening after them, so a running count reads "opened before" at a reply and "opened up to and
+  -- at" at an opening.
+  SELECT k, brand, channel, severity_rank, 1 AS is_open, 2 * o_us + 1 AS pos FROM c
+  UNION ALL
+  SELECT k, brand, channel, severity_rank, 0, 2 * f_us FROM c WHERE f_us IS NOT NULL AND severity_rank > 1
+),
+counts AS (
+  -- Openings so far per less severe level, in the brand (n1..n3) and in the channel (q1..q3).
+  SELECT
+    k,
+    is_open,
+    sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER w AS n1,
+    sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER w AS n2,
+    sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER w AS n3,
+    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER q END AS q1,
+    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER q END AS q2,
+    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER q END AS q3
+  FROM points
+  -- Plain sums (a FILTER clause on a window aggregate takes a slow path in DuckDB 1.5).
+  WINDOW w AS (PARTITION BY brand ORDER BY pos), q AS (PARTITION BY brand, channel ORDER BY pos)
+),
+chances AS (
+  -- Answered cases: less severe ones opened after the opening and before the reply (0 if answered at once).
+  SELECT
+    r.k,
+    CAST(greatest(0, CASE c.severity_rank WHEN 4 THEN (r.n1 - o.n1) + (r.n2 - o.n2) + (r.n3 - o.n3) WHEN 3 THEN (r.n1 - o.n1) + (r.n2 - o.n2) ELSE r.n1 - o.n1 END) AS BIGINT) AS inversion_chances,
+    CAST(greatest(0, CASE c.severity_rank WHEN 4 THEN (r.q1 - o.q1) + (r.q2 - o.q2) + (r.q3 - o.q3) WHEN 3 THEN (r.q1 - o.q1) + (r.q2 - o.q2) ELSE r.q1 - o.q1 END) AS BIGINT) AS queue_inversion_chances
+  FROM counts r
+  JOIN counts o ON o.k = r.k AND o.is_open = 1
+  JOIN c ON c.k = r.k
+  WHERE r.is_open = 0
 )
 SELECT
   c.brand,
@@ -52,14 +113,19 @@ SELECT
   CASE WHEN c.first_response_at IS NULL THEN epoch(a.as_of - c.opened_at) END AS waiting_seconds,
   c.solved_at,
   c.resolution_seconds,
-  coalesce(p.inversions, 0) AS inversions,
-  coalesce(p.inversion_chances, 0) AS inversion_chances,
-  coalesce(p.queue_inversions, 0) AS queue_inversions,
-  coalesce(p.queue_inversion_chances, 0) AS queue_inversion_chances,
+  coalesce(i.inversions, 0) AS inversions,
+  CASE WHEN c.f_us IS NULL THEN coalesce(i.inversions, 0) ELSE coalesce(h.inversion_chances, 0) END AS inversion_chances,
+  CASE WHEN c.channel IS NULL THEN 0 ELSE coalesce(i.queue_inversions, 0) END AS queue_inversions,
+  CASE
+    WHEN c.channel IS NULL THEN 0
+    WHEN c.f_us IS NULL THEN coalesce(i.queue_inversions, 0)
+    ELSE coalesce(h.queue_inversion_chances, 0)
+  END AS queue_inversion_chances,
   cp.period_id
 FROM c
 CROSS JOIN data_as_of a
-LEFT JOIN pairs p ON p.brand = c.brand AND p.conversation_id = c.conversation_id
+LEFT JOIN inverted i ON i.k = c.k
+LEFT JOIN chances h ON h.k = c.k
 LEFT JOIN crisis_periods cp
   ON cp.brand = c.brand
  AND c.opened_at >= cp.started_at
