@@ -11,6 +11,14 @@
 --   * the limit is the smaller of the channel's and the severity's (table silence_thresholds).
 -- The pipeline writes the macros and tables from detect.silence whenever it opens the file; the
 -- stand-ins below (no pleasantries, no pauses, no business hours) only hold before that.
+--
+-- Performance (10M events, bench/sections/views.ts): one ordered pass over each conversation
+-- (running sums, not FILTERed window aggregates, which take a slow path in DuckDB 1.5), message
+-- text reduced to a pleasantry flag before the sort (carrying it made the sort run out of the 1 GB
+-- memory limit), each segment holding the event that ends its gap (no second pass to find the
+-- ends, no self-join to count the messages), and status intervals only for conversations where a
+-- status pauses the clock. Events at the same microsecond and of the same kind are ordered by a
+-- hash of their id.
 CREATE MACRO IF NOT EXISTS silence_is_pleasantry(t) AS (t IS NULL AND t IS NOT NULL);
 CREATE MACRO IF NOT EXISTS silence_is_pause(status) AS (status IS NULL AND status IS NOT NULL);
 CREATE MACRO IF NOT EXISTS silence_clock_seconds(ch, a, b) AS CASE WHEN ch IS NULL OR b <= a THEN 0 ELSE epoch(b - a) END;
@@ -18,66 +26,65 @@ CREATE MACRO IF NOT EXISTS silence_clock_seconds(ch, a, b) AS CASE WHEN ch IS NU
 CREATE OR REPLACE VIEW silence_gaps AS
 WITH timeline AS (
   -- At equal times an inbound message comes first: a reply sent in the same instant answers it.
-  SELECT brand, conversation_id, ts, id, CASE WHEN direction = 'inbound' THEN 0 ELSE 1 END AS ord,
-         CASE WHEN direction = 'inbound' THEN 'inbound' ELSE 'reply' END AS kind,
-         channel, customer_id, text, NULL::VARCHAR AS action
+  -- key orders a conversation's events: time, then inbound before the rest, then a hash of the id.
+  SELECT
+    brand, conversation_id, ts,
+    (epoch_us(ts)::HUGEINT * 2 + CASE WHEN direction = 'inbound' THEN 0 ELSE 1 END) * 18446744073709551616 + hash(id) AS key,
+    direction = 'inbound' AS inbound,
+    direction <> 'inbound' AS is_end,
+    NULL::BOOLEAN AS closing,
+    channel, customer_id,
+    direction = 'inbound' AND coalesce(silence_is_pleasantry(text), false) AS pleasantry
   FROM messages
   WHERE direction = 'inbound' OR public
   UNION ALL
-  SELECT brand, conversation_id, ts, id, 1, 'ticket', NULL, NULL, NULL, action
+  SELECT
+    brand, conversation_id, ts,
+    (epoch_us(ts)::HUGEINT * 2 + 1) * 18446744073709551616 + hash(id),
+    false, action IN ('solved', 'closed'), action IN ('solved', 'closed'),
+    NULL, NULL, false
   FROM tickets
   WHERE action IN ('opened', 'reopened', 'solved', 'closed')
 ),
 marked AS (
   SELECT
-    *,
-    count(*) FILTER (WHERE kind = 'reply') OVER w AS replies,
-    -- A new segment after every reply and every solve: a gap lives inside one segment.
-    count(*) FILTER (WHERE kind = 'reply' OR action IN ('solved', 'closed')) OVER w AS seg,
-    last_value(action IGNORE NULLS) OVER w AS lifecycle
+    brand, conversation_id, ts, key, inbound, is_end, closing, channel, customer_id,
+    -- seg: the reply or solve events before this one. A gap lives in one segment, which ends
+    -- with the event that ends the gap (the segment's only end event).
+    sum(CASE WHEN is_end THEN 1 ELSE 0 END) OVER w - CASE WHEN is_end THEN 1 ELSE 0 END AS seg,
+    -- A pleasantry after a reply starts no gap, nor does a message while the case is solved or closed
+    -- (the latest ticket event so far: running max of its key, its last bit saying solved/closed).
+    inbound AND NOT (pleasantry AND sum(CASE WHEN is_end AND NOT coalesce(closing, false) THEN 1 ELSE 0 END) OVER w > 0)
+      AND coalesce(max(CASE WHEN closing IS NOT NULL THEN key * 2 + CASE WHEN closing THEN 1 ELSE 0 END END) OVER w % 2, 0) = 0 AS actionable
   FROM timeline
-  WINDOW w AS (PARTITION BY brand, conversation_id ORDER BY ts, ord, id ROWS UNBOUNDED PRECEDING)
+  WINDOW w AS (PARTITION BY brand, conversation_id ORDER BY key ROWS UNBOUNDED PRECEDING)
 ),
-inbound AS (
-  SELECT
-    *,
-    coalesce(lifecycle, '') NOT IN ('solved', 'closed') AND NOT (replies > 0 AND coalesce(silence_is_pleasantry(text), false)) AS actionable
-  FROM marked
-  WHERE kind = 'inbound'
-),
-gaps AS (
+segments AS (
   SELECT
     brand,
     conversation_id,
     seg,
     min(ts) FILTER (WHERE actionable) AS started_at,
-    arg_min(channel, (ts, id)) FILTER (WHERE actionable) AS channel,
-    arg_min(customer_id, (ts, id)) FILTER (WHERE actionable) AS msg_customer_id
-  FROM inbound
+    arg_min(channel, key) FILTER (WHERE actionable) AS channel,
+    arg_min(customer_id, key) FILTER (WHERE actionable) AS msg_customer_id,
+    list(ts) FILTER (WHERE inbound) AS inbound_ts,
+    max(ts) FILTER (WHERE is_end) AS ended_at,
+    bool_or(is_end AND closing IS NULL) AS ended_by_reply
+  FROM marked
   GROUP BY brand, conversation_id, seg
   HAVING min(ts) FILTER (WHERE actionable) IS NOT NULL
-),
-counted AS (
-  SELECT g.brand, g.conversation_id, g.seg, count(*) AS inbound_count
-  FROM gaps g
-  JOIN inbound i ON i.brand = g.brand AND i.conversation_id = g.conversation_id AND i.seg = g.seg AND i.ts >= g.started_at
-  GROUP BY ALL
-),
-ends AS (
-  SELECT brand, conversation_id, seg - 1 AS seg, ts AS ended_at, CASE WHEN kind = 'reply' THEN 'reply' ELSE 'solved' END AS ended_by
-  FROM marked
-  WHERE kind = 'reply' OR action IN ('solved', 'closed')
 ),
 tk AS (
   SELECT
     brand,
     conversation_id,
-    arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS severity,
-    arg_max(customer_id, (ts, id)) FILTER (WHERE customer_id IS NOT NULL) AS ticket_customer_id
-  FROM tickets
+    arg_max(severity, k) FILTER (WHERE severity IS NOT NULL) AS severity,
+    arg_max(customer_id, k) FILTER (WHERE customer_id IS NOT NULL) AS ticket_customer_id
+  FROM (SELECT brand, conversation_id, severity, customer_id, epoch_us(ts)::HUGEINT * 18446744073709551616 + hash(id) AS k FROM tickets)
   GROUP BY ALL
 ),
 statuses AS (
+  -- Ticket status changes, only in conversations where some status pauses the clock.
   SELECT
     brand,
     conversation_id,
@@ -86,21 +93,24 @@ statuses AS (
     coalesce(silence_is_pause(status), false) AS paused
   FROM tickets
   WHERE status IS NOT NULL
+    AND (brand, conversation_id) IN (SELECT brand, conversation_id FROM tickets WHERE coalesce(silence_is_pause(status), false))
 ),
 bounded AS (
   SELECT
-    g.*,
-    e.ended_at,
-    e.ended_by,
-    coalesce(e.ended_at, greatest(a.as_of, g.started_at)) AS until,
+    g.brand,
+    g.conversation_id,
+    g.seg,
+    g.started_at,
+    g.channel,
+    g.ended_at,
+    CASE WHEN g.ended_by_reply THEN 'reply' WHEN g.ended_at IS NOT NULL THEN 'solved' END AS ended_by,
+    coalesce(g.ended_at, greatest(a.as_of, g.started_at)) AS until,
     t.severity,
     coalesce(g.msg_customer_id, t.ticket_customer_id) AS customer_id,
-    c.inbound_count
-  FROM gaps g
+    len(list_filter(g.inbound_ts, x -> x >= g.started_at)) AS inbound_count
+  FROM segments g
   CROSS JOIN (SELECT max(ts) AS as_of FROM events) a -- the same 'now' as view data_as_of (defined later)
-  LEFT JOIN ends e USING (brand, conversation_id, seg)
   LEFT JOIN tk t USING (brand, conversation_id)
-  JOIN counted c USING (brand, conversation_id, seg)
 ),
 pauses AS (
   SELECT
