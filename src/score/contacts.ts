@@ -3,7 +3,9 @@
  * What the score stage remembers about customers, for the signals a single message cannot carry:
  * how many of their messages in this conversation are still unanswered, how many other
  * conversations they opened and other channels they tried within the window. Bounded: entries
- * expire after the window and the least recently seen are dropped beyond `maxEntries`.
+ * expire after the window and the least recently seen are dropped beyond `maxEntries` (for
+ * customers and for conversations each). The state lives in typed arrays by slot (see slots.ts):
+ * about 150 bytes per conversation and 200 per customer besides their ids.
  *
  * Event time decides what falls in the window; only contacts that arrived earlier are seen, so a
  * late-arriving older message does not change the scores already given.
@@ -14,6 +16,7 @@
  * t.inbound({ brand: 'b', conversationId: 'c2', customerId: 'u1', channel: 'social', ts: ts + 60_000 });
  * // → { unanswered: 0, otherConversations: 1, otherChannels: 1 }
  */
+import { BrandedSlots, resized } from './slots.js';
 import type { UpsetContext } from './upset/scorer.js';
 
 export interface ContactOptions {
@@ -21,32 +24,6 @@ export interface ContactOptions {
   windowMs: number;
   /** Most customers, and most conversations, remembered at once. */
   maxEntries: number;
-}
-
-interface Entry {
-  /** Event time this entry was last seen. */
-  last: number;
-  /** Its `last` when it took its place in the map's order (see BrandedMap). */
-  placed: number;
-  /** False once evicted or expired (a conversation's link to its customer then no longer holds). */
-  tracked: boolean;
-}
-
-interface CustomerState extends Entry {
-  /** Most recent contacts, oldest first (at most CONTACTS_MAX), as three parallel lists: no object per contact. */
-  times: number[];
-  channels: string[];
-  conversations: string[];
-}
-
-interface ConversationState extends Entry {
-  /** Times of inbound messages, oldest first (at most INBOUND_MAX). */
-  inbound: number[];
-  /** Time of the last public reply from the brand. */
-  lastReply: number;
-  /** The customer who last wrote in it, and their state: the next message saves the customer look-up. */
-  customerId: string | undefined;
-  customer: CustomerState | undefined;
 }
 
 /** Enough to count the capped signals (3 unanswered; 3 other conversations and 2 other channels) with one to spare. */
@@ -62,67 +39,136 @@ export interface InboundContact {
 }
 
 export class ContactTracker {
-  private readonly customers: BrandedMap<CustomerState>;
-  private readonly conversations: BrandedMap<ConversationState>;
+  private readonly conversations: BrandedSlots;
+  private readonly customers: BrandedSlots;
+
+  // Per conversation slot.
+  /** Times of its latest inbound messages, oldest first: INBOUND_MAX per slot, `inboundCount` of them used. */
+  private inboundTimes = new Float64Array(0);
+  private inboundCount = new Uint8Array(0);
+  /** Time of the last public reply from the brand (-Infinity: none). */
+  private lastReply = new Float64Array(0);
+  /** The customer who last wrote in it: slot, that slot's generation then, and id (the next message saves the customer look-up). */
+  private linkSlot = new Int32Array(0);
+  private linkGen = new Int32Array(0);
+  private linkId: (string | undefined)[] = [];
+
+  // Per customer slot: the latest contacts, oldest first, CONTACTS_MAX per slot.
+  private contactTimes = new Float64Array(0);
+  private contactChannels: (string | undefined)[] = [];
+  private contactConversations: (string | undefined)[] = [];
+  private contactCount = new Uint8Array(0);
 
   constructor(private readonly options: ContactOptions) {
     if (!(options.windowMs > 0)) throw new RangeError(`contact window must be positive, got ${options.windowMs} ms`);
     if (!(options.maxEntries >= 1)) throw new RangeError(`max tracked entries must be at least 1, got ${options.maxEntries}`);
-    this.customers = new BrandedMap(options.maxEntries);
-    this.conversations = new BrandedMap(options.maxEntries);
+    this.conversations = new BrandedSlots(
+      options.maxEntries,
+      (n) => {
+        this.inboundTimes = resized(this.inboundTimes, n * INBOUND_MAX);
+        this.inboundCount = resized(this.inboundCount, n);
+        this.lastReply = resized(this.lastReply, n);
+        this.linkSlot = resized(this.linkSlot, n);
+        this.linkGen = resized(this.linkGen, n);
+      },
+      (slot) => {
+        this.linkId[slot] = undefined;
+      },
+    );
+    this.customers = new BrandedSlots(
+      options.maxEntries,
+      (n) => {
+        this.contactTimes = resized(this.contactTimes, n * CONTACTS_MAX);
+        this.contactCount = resized(this.contactCount, n);
+      },
+      (slot) => {
+        // Let go of the strings; times and counts are overwritten when the slot is reused.
+        for (let i = slot * CONTACTS_MAX; i < (slot + 1) * CONTACTS_MAX; i++) this.contactChannels[i] = this.contactConversations[i] = undefined;
+      },
+    );
   }
 
   /** The context of an inbound message (before it), then remembers it. */
   inbound(m: InboundContact): UpsetContext {
     const from = m.ts - this.options.windowMs;
-    let conv = this.conversations.get(m.brand, m.conversationId);
+    const convs = this.conversations;
+    let c = convs.find(m.brand, m.conversationId);
     let unanswered = 0;
-    if (conv) {
-      const times = conv.inbound;
-      for (let i = 0; i < times.length; i++) {
-        const t = times[i]!;
-        if (t > conv.lastReply && t >= from && t < m.ts) unanswered++;
+    if (c >= 0) {
+      const base = c * INBOUND_MAX;
+      const n = this.inboundCount[c]!;
+      const replied = this.lastReply[c]!;
+      for (let i = 0; i < n; i++) {
+        const t = this.inboundTimes[base + i]!;
+        if (t > replied && t >= from && t < m.ts) unanswered++;
       }
-      push(times, m.ts, INBOUND_MAX);
-      if (m.ts > conv.last) conv.last = m.ts;
+      this.inboundCount[c] = pushTime(this.inboundTimes, base, n, INBOUND_MAX, m.ts);
+      if (m.ts > convs.last[c]!) convs.last[c] = m.ts;
     } else {
-      conv = { inbound: [m.ts], lastReply: -Infinity, customerId: undefined, customer: undefined, last: m.ts, placed: m.ts, tracked: true };
-      this.conversations.add(m.brand, m.conversationId, conv);
+      c = convs.place(m.brand, m.conversationId, m.ts);
+      this.inboundTimes[c * INBOUND_MAX] = m.ts;
+      this.inboundCount[c] = 1;
+      this.lastReply[c] = -Infinity;
+      this.linkSlot[c] = -1;
     }
 
     let otherConversations = 0;
     let otherChannels = 0;
     const customerId = m.customerId;
     if (customerId !== undefined) {
-      // While the customer is tracked, the conversation's link is the object the look-up would return.
-      let cust = conv.customer !== undefined && conv.customer.tracked && conv.customerId === customerId ? conv.customer : this.customers.get(m.brand, customerId);
-      if (cust) {
-        const { times, channels, conversations } = cust;
+      const custs = this.customers;
+      // The link holds while the slot's generation is unchanged: it is the slot the look-up would find.
+      const linked = this.linkSlot[c]!;
+      let k = linked >= 0 && custs.gen[linked] === this.linkGen[c] && this.linkId[c] === customerId ? linked : custs.find(m.brand, customerId);
+      const times = this.contactTimes;
+      const channels = this.contactChannels;
+      const conversations = this.contactConversations;
+      if (k >= 0) {
+        const base = k * CONTACTS_MAX;
+        const n = this.contactCount[k]!;
         // Distinct other conversations and channels among at most CONTACTS_MAX entries: counted in place.
-        for (let i = 0; i < times.length; i++) {
-          const t = times[i]!;
+        for (let i = 0; i < n; i++) {
+          const t = times[base + i]!;
           if (t < from || t >= m.ts) continue;
-          if (conversations[i] !== m.conversationId && isFirst(conversations, times, i, from, m.ts)) otherConversations++;
-          if (channels[i] !== m.channel && isFirst(channels, times, i, from, m.ts)) otherChannels++;
+          if (conversations[base + i] !== m.conversationId && isFirst(conversations, times, base, i, from, m.ts)) otherConversations++;
+          if (channels[base + i] !== m.channel && isFirst(channels, times, base, i, from, m.ts)) otherChannels++;
         }
-        push(times, m.ts, CONTACTS_MAX);
-        push(channels, m.channel, CONTACTS_MAX);
-        push(conversations, m.conversationId, CONTACTS_MAX);
-        if (m.ts > cust.last) cust.last = m.ts;
+        if (n === CONTACTS_MAX) {
+          for (let i = 1; i < n; i++) {
+            times[base + i - 1] = times[base + i]!;
+            channels[base + i - 1] = channels[base + i];
+            conversations[base + i - 1] = conversations[base + i];
+          }
+        }
+        const at = base + Math.min(n, CONTACTS_MAX - 1);
+        times[at] = m.ts;
+        channels[at] = m.channel;
+        conversations[at] = m.conversationId;
+        this.contactCount[k] = Math.min(n + 1, CONTACTS_MAX);
+        if (m.ts > custs.last[k]!) custs.last[k] = m.ts;
       } else {
-        cust = { times: [m.ts], channels: [m.channel], conversations: [m.conversationId], last: m.ts, placed: m.ts, tracked: true };
-        this.customers.add(m.brand, customerId, cust);
+        k = custs.place(m.brand, customerId, m.ts);
+        const base = k * CONTACTS_MAX;
+        // Placing may have grown the arrays: write to the current ones.
+        this.contactTimes[base] = m.ts;
+        channels[base] = m.channel;
+        conversations[base] = m.conversationId;
+        this.contactCount[k] = 1;
       }
-      conv.customerId = customerId;
-      conv.customer = cust;
+      this.linkSlot[c] = k;
+      this.linkGen[c] = custs.gen[k]!;
+      this.linkId[c] = customerId;
+      // Evicting after the state is set: the new entry may itself be the least recently seen (a late event).
+      custs.evictOverflow();
     }
+    convs.evictOverflow();
     return { unanswered, otherConversations, otherChannels };
   }
 
   /** A public reply from the brand: the conversation's earlier messages are answered. */
   reply(m: { brand: string; conversationId: string; ts: number }): void {
-    const conv = this.conversations.get(m.brand, m.conversationId);
-    if (conv && m.ts > conv.lastReply) conv.lastReply = m.ts;
+    const c = this.conversations.find(m.brand, m.conversationId);
+    if (c >= 0 && m.ts > this.lastReply[c]!) this.lastReply[c] = m.ts;
   }
 
   /** Forgets what fell out of the window by `now` (event time in replays, the clock live). */
@@ -137,119 +183,23 @@ export class ContactTracker {
   }
 }
 
-/** Whether entry i is the first in the window with its value (so each conversation or channel counts once). */
-function isFirst(values: string[], times: number[], i: number, from: number, before: number): boolean {
-  const v = values[i];
+/** Whether entry i (of the slot at `base`) is the first in the window with its value, so each conversation or channel counts once. */
+function isFirst(values: (string | undefined)[], times: Float64Array, base: number, i: number, from: number, before: number): boolean {
+  const v = values[base + i];
   for (let j = 0; j < i; j++) {
-    const t = times[j]!;
-    if (t >= from && t < before && values[j] === v) return false;
+    const t = times[base + j]!;
+    if (t >= from && t < before && values[base + j] === v) return false;
   }
   return true;
 }
 
-function push<T>(list: T[], item: T, max: number): void {
-  list.push(item);
-  if (list.length > max) list.shift();
-}
-
-/** One brand's entries: the look-up map, and the same entries in the order they took their place. */
-interface Shelf<V> {
-  map: Map<string, V>;
-  /** Entries in placement order from `head`; `ids[i]` is the key of `queue[i]`. */
-  queue: V[];
-  ids: string[];
-  head: number;
-}
-
-/**
- * A map per brand with one bound over all brands, forgetting the least recently seen first.
- * Keys are ids within a brand (no concatenated keys to build and hash per message). Seeing an
- * entry again only updates its `last`; the order is fixed up lazily ("second chance"): when the
- * entry at the front is due for eviction or expiry but was seen since it was placed, it moves to
- * the back instead. So a message costs one look-up, and reordering is paid once per window.
- *
- * The order is an explicit queue beside the map, not the map's own insertion order: a JS Map that
- * is emptied from the front keeps the deleted slots until it next grows, and finding its first
- * entry walks over all of them (at 100,000 entries that walk dominated the whole score stage).
- */
-class BrandedMap<V extends Entry> {
-  private readonly byBrand = new Map<string, Shelf<V>>();
-  size = 0;
-
-  constructor(private readonly max: number) {}
-
-  get(brand: string, id: string): V | undefined {
-    return this.byBrand.get(brand)?.map.get(id);
+/** Appends `t` to the `n` times at `base` (dropping the oldest when `max` are there); returns the new count. */
+function pushTime(times: Float64Array, base: number, n: number, max: number, t: number): number {
+  if (n < max) {
+    times[base + n] = t;
+    return n + 1;
   }
-
-  add(brand: string, id: string, v: V): void {
-    let shelf = this.byBrand.get(brand);
-    if (!shelf) this.byBrand.set(brand, (shelf = { map: new Map(), queue: [], ids: [], head: 0 }));
-    v.placed = v.last;
-    shelf.map.set(id, v);
-    shelf.queue.push(v);
-    shelf.ids.push(id);
-    this.size++;
-    while (this.size > this.max) this.evictOldest();
-  }
-
-  /** Drops the least recently seen entry of all brands (few brands: a scan of their front entries). */
-  private evictOldest(): void {
-    for (;;) {
-      let victim: Shelf<V> | undefined;
-      let oldest = Infinity;
-      for (const shelf of this.byBrand.values()) {
-        if (shelf.head < shelf.queue.length && shelf.queue[shelf.head]!.placed < oldest) {
-          oldest = shelf.queue[shelf.head]!.placed;
-          victim = shelf;
-        }
-      }
-      if (!victim) return;
-      const [id, v] = shift(victim);
-      if (v.last > v.placed) {
-        // Seen since it was placed: second chance at the back.
-        v.placed = v.last;
-        victim.queue.push(v);
-        victim.ids.push(id);
-        continue;
-      }
-      victim.map.delete(id);
-      v.tracked = false;
-      this.size--;
-      return;
-    }
-  }
-
-  /** Drops entries last seen before `from`; stops, per brand, at the first entry placed since. */
-  expire(from: number): void {
-    for (const [brand, shelf] of this.byBrand) {
-      while (shelf.head < shelf.queue.length && shelf.queue[shelf.head]!.placed < from) {
-        const [id, v] = shift(shelf);
-        if (v.last >= from) {
-          v.placed = v.last;
-          shelf.queue.push(v);
-          shelf.ids.push(id);
-        } else {
-          shelf.map.delete(id);
-          v.tracked = false;
-          this.size--;
-        }
-      }
-      if (shelf.map.size === 0) this.byBrand.delete(brand);
-    }
-  }
-}
-
-/** Takes the front entry off a shelf's queue; the consumed front is cut off once it is half the queue. */
-function shift<V>(shelf: Shelf<V>): [string, V] {
-  const i = shelf.head++;
-  const out: [string, V] = [shelf.ids[i]!, shelf.queue[i]!];
-  // Let go of the entry now: the slot itself stays until the cut.
-  shelf.queue[i] = undefined as unknown as V;
-  if (shelf.head >= 1024 && shelf.head * 2 >= shelf.queue.length) {
-    shelf.queue = shelf.queue.slice(shelf.head);
-    shelf.ids = shelf.ids.slice(shelf.head);
-    shelf.head = 0;
-  }
-  return out;
+  times.copyWithin(base, base + 1, base + max);
+  times[base + max - 1] = t;
+  return max;
 }
