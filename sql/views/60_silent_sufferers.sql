@@ -13,10 +13,17 @@ WITH imp AS (
   FROM impacts
   GROUP BY brand, incident_id, customer_id
 ),
+-- Only the affected customers' messages and tickets are read further (semi-joins): a small
+-- share of millions of events.
+affected AS (
+  SELECT DISTINCT brand, customer_id FROM imp
+),
 customer_conversations AS (
-  SELECT DISTINCT brand, customer_id, conversation_id FROM messages WHERE customer_id IS NOT NULL
+  SELECT DISTINCT m.brand, m.customer_id, m.conversation_id
+  FROM messages m SEMI JOIN affected a ON a.brand = m.brand AND a.customer_id = m.customer_id
   UNION
-  SELECT DISTINCT brand, customer_id, conversation_id FROM tickets WHERE customer_id IS NOT NULL
+  SELECT DISTINCT t.brand, t.customer_id, t.conversation_id
+  FROM tickets t SEMI JOIN affected a ON a.brand = t.brand AND a.customer_id = t.customer_id
 ),
 contact AS (
   SELECT
@@ -27,7 +34,10 @@ contact AS (
     min(m.ts) FILTER (WHERE m.direction = 'outbound' AND m.public) AS first_outreach_at
   FROM imp i
   JOIN customer_conversations cc ON cc.brand = i.brand AND cc.customer_id = i.customer_id
-  JOIN messages m ON m.brand = cc.brand AND m.conversation_id = cc.conversation_id AND m.ts >= i.impacted_at
+  JOIN (
+    SELECT m.brand, m.conversation_id, m.ts, m.direction, m.public
+    FROM messages m SEMI JOIN customer_conversations cc ON cc.brand = m.brand AND cc.conversation_id = m.conversation_id
+  ) m ON m.brand = cc.brand AND m.conversation_id = cc.conversation_id AND m.ts >= i.impacted_at
   GROUP BY i.brand, i.incident_id, i.customer_id
 )
 SELECT
@@ -60,8 +70,18 @@ FROM impacted_customers
 GROUP BY brand, incident_id;
 
 -- The proactive outreach list: affected customers who sent no inbound message since their
--- impact, per incident, whether the brand has reached them yet, and the incident's coverage.
+-- impact, per incident, whether the brand has reached them yet, and the incident's coverage
+-- (as view proactive_coverage has it, computed here over the same rows rather than joined, which
+-- would compute impacted_customers twice).
 CREATE OR REPLACE VIEW silent_sufferers AS
+WITH i AS (
+  SELECT
+    *,
+    count(*) OVER incident AS incident_affected,
+    sum(CASE WHEN reached_first THEN 1 ELSE 0 END) OVER incident / count(*) OVER incident AS incident_coverage
+  FROM impacted_customers
+  WINDOW incident AS (PARTITION BY brand, incident_id)
+)
 SELECT
   i.brand,
   i.incident_id,
@@ -71,9 +91,8 @@ SELECT
   i.first_outreach_at AS reached_out_at,
   i.first_outreach_at IS NOT NULL AS reached,
   epoch(a.as_of - i.impacted_at) AS silent_seconds,
-  p.affected AS incident_affected,
-  p.proactive_coverage
-FROM impacted_customers i
+  i.incident_affected,
+  i.incident_coverage AS proactive_coverage
+FROM i
 CROSS JOIN data_as_of a
-JOIN proactive_coverage p ON p.brand = i.brand AND p.incident_id IS NOT DISTINCT FROM i.incident_id
 WHERE NOT i.wrote_in;
