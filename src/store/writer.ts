@@ -52,8 +52,6 @@ export interface PendingWrite {
 
 export class EventWriter {
   private readonly appenders = new Map<string, TableAppender>();
-  /** Ids of the batch whose commit is under way: stored as far as fresh() is concerned. */
-  private readonly committing = new Set<string>();
   private lastCommit: Promise<void> = Promise.resolve();
   private constructor(
     private readonly db: Database,
@@ -112,7 +110,7 @@ export class EventWriter {
       const id = env.event.id;
       if (firstById.has(id)) continue;
       firstById.set(id, env);
-      if (this.seen.has(id) || this.committing.has(id)) maybe.push(id);
+      if (this.seen.has(id)) maybe.push(id);
     }
     // The exact check reads the table after the commit under way, so it sees that batch (or, if
     // the commit failed, does not).
@@ -134,9 +132,9 @@ export class EventWriter {
   /**
    * Appends a batch in its own transaction and starts its commit without waiting for it: DuckDB
    * commits (and checkpoints) on its own thread, so the caller can work on the next batch
-   * meanwhile. Until the commit settles, fresh() counts the batch's ids as stored; the next write
-   * waits for it (one connection, one transaction at a time). If the commit fails, nothing of the
-   * batch is stored and its ids are not known as stored.
+   * meanwhile. fresh() looks up a repeat of the batch's ids once the commit settled; the next
+   * write waits for it (one connection, one transaction at a time). If the commit fails, nothing
+   * of the batch is stored and its ids are found new when they come again.
    */
   async writeBehind(batch: StoreBatch, alreadyFresh = false): Promise<PendingWrite> {
     await this.lastCommit;
@@ -190,19 +188,16 @@ export class EventWriter {
       await conn.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    for (const env of fresh) this.committing.add(env.event.id);
+    // Into the filter before the commit, so the next batch's fresh() takes a repeat of these ids
+    // to the exact check, which waits for this commit. Should the commit fail, the filter only
+    // says "maybe" for ids that are not stored: the exact check then finds them new.
+    for (const env of fresh) this.seen.add(env.event.id);
     const done = conn.run('COMMIT').then(
       () => {
-        // Only once committed are the ids known as stored.
-        for (const env of fresh) {
-          this.seen.add(env.event.id);
-          this.committing.delete(env.event.id);
-        }
         for (const d of dls) this.seenDeadLetters.add(d.id);
         return result;
       },
       async (err: unknown) => {
-        for (const env of fresh) this.committing.delete(env.event.id);
         await conn.run('ROLLBACK').catch(() => undefined);
         throw err;
       },
