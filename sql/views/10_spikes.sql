@@ -24,8 +24,8 @@ SELECT
   bucket_secs,
   detected_at,
   end_detected_at,
-  epoch(detected_at - started_at) AS detection_delay_seconds,
-  epoch(ended_at - started_at) AS duration_seconds,
+  cx_seconds(started_at, detected_at) AS detection_delay_seconds,
+  cx_seconds(started_at, ended_at) AS duration_seconds,
   config_hash,
   recorded_at
 FROM latest

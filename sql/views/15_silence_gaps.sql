@@ -21,7 +21,7 @@
 -- hash of their id.
 CREATE MACRO IF NOT EXISTS silence_is_pleasantry(t) AS (t IS NULL AND t IS NOT NULL);
 CREATE MACRO IF NOT EXISTS silence_is_pause(status) AS (status IS NULL AND status IS NOT NULL);
-CREATE MACRO IF NOT EXISTS silence_clock_seconds(ch, a, b) AS CASE WHEN ch IS NULL OR b <= a THEN 0 ELSE epoch(b - a) END;
+CREATE MACRO IF NOT EXISTS silence_clock_seconds(ch, a, b) AS CASE WHEN ch IS NULL OR b <= a THEN 0 ELSE cx_seconds(a, b) END;
 
 CREATE OR REPLACE VIEW silence_gaps AS
 WITH timeline AS (
@@ -135,7 +135,7 @@ SELECT
   b.ended_at,
   b.ended_by,
   b.ended_at IS NULL AS open,
-  epoch(b.until - b.started_at) AS gap_seconds,
+  cx_seconds(b.started_at, b.until) AS gap_seconds,
   greatest(0, silence_clock_seconds(b.channel, b.started_at, b.until) - coalesce(p.paused_seconds, 0)) AS waited_seconds,
   th.threshold_secs,
   greatest(0, silence_clock_seconds(b.channel, b.started_at, b.until) - coalesce(p.paused_seconds, 0)) >= th.threshold_secs AS breached,

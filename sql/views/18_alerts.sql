@@ -45,7 +45,7 @@ episodes AS (
 )
 SELECT
   e.*,
-  epoch(coalesce(e.ended_at, e.fired_at) - e.fired_at) AS firing_secs,
+  cx_seconds(e.fired_at, coalesce(e.ended_at, e.fired_at)) AS firing_secs,
   n.first_notified_at,
   coalesce(n.notifications, 0)                         AS notifications
 FROM episodes e
@@ -94,7 +94,7 @@ SELECT
   coalesce(d.failed, 0)                                        AS failed,
   coalesce(d.dropped, 0)                                       AS dropped,
   d.max_attempts,
-  epoch(d.first_delivered_at - n.recorded_at)                  AS delivery_secs,
+  cx_seconds(n.recorded_at, d.first_delivered_at)              AS delivery_secs,
   d.problems
 FROM alerts n
 LEFT JOIN deliveries d USING (alert_id)

@@ -13,7 +13,7 @@ CREATE OR REPLACE VIEW upset_volume AS
 SELECT
   brand,
   channel,
-  date_trunc('minute', ts) AS minute,
+  cx_minute(ts) AS minute,
   count(*) AS inbound,
   count(upset_label) AS scored,
   count(*) FILTER (WHERE upset_label = 'upset') AS upset,
@@ -21,4 +21,4 @@ SELECT
   avg(upset) AS mean_upset
 FROM messages
 WHERE direction = 'inbound'
-GROUP BY brand, channel, date_trunc('minute', ts);
+GROUP BY brand, channel, cx_minute(ts);

@@ -90,10 +90,10 @@ SELECT
   initial_severity,
   topic,
   first_response_at,
-  epoch(first_response_at - opened_at) AS first_response_seconds,
+  cx_seconds(opened_at, first_response_at) AS first_response_seconds,
   has_ticket,
   solved_at,
-  epoch(solved_at - opened_at) AS resolution_seconds,
+  cx_seconds(opened_at, solved_at) AS resolution_seconds,
   inbound_messages,
   outbound_messages
 FROM answered;

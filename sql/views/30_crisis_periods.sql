@@ -92,11 +92,11 @@ peaks AS (
     b.brand,
     b.period_no,
     coalesce(max(m.upset), 0) AS peak_upset_per_minute,
-    arg_max(m.minute, (m.upset, -epoch(m.minute))) FILTER (WHERE m.upset > 0) AS peak_minute
+    arg_max(m.minute, (m.upset, -epoch_us(m.minute))) FILTER (WHERE m.upset > 0) AS peak_minute
   FROM bounded b
   LEFT JOIN minutes m
     ON m.brand = b.brand
-   AND m.minute >= date_trunc('minute', b.started_at)
+   AND m.minute >= cx_minute(b.started_at)
    AND m.minute <= b.counted_until
   GROUP BY b.brand, b.period_no
 )
@@ -107,7 +107,7 @@ SELECT
   b.started_at,
   b.ended_at,
   b.ended_at IS NULL AS open,
-  epoch(b.counted_until - b.started_at) AS duration_seconds,
+  cx_seconds(b.started_at, b.counted_until) AS duration_seconds,
   CASE WHEN b.spikes > 0 AND b.incidents > 0 THEN 'both' WHEN b.spikes > 0 THEN 'spike' ELSE 'incident' END AS trigger,
   b.spikes,
   b.incident_ids,

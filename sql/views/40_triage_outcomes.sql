@@ -108,9 +108,9 @@ SELECT
   c.target_secs,
   CASE
     WHEN c.first_response_at IS NOT NULL THEN c.first_response_seconds <= c.target_secs
-    WHEN epoch(a.as_of - c.opened_at) > c.target_secs THEN false
+    WHEN cx_seconds(c.opened_at, a.as_of) > c.target_secs THEN false
   END AS within_target,
-  CASE WHEN c.first_response_at IS NULL THEN epoch(a.as_of - c.opened_at) END AS waiting_seconds,
+  CASE WHEN c.first_response_at IS NULL THEN cx_seconds(c.opened_at, a.as_of) END AS waiting_seconds,
   c.solved_at,
   c.resolution_seconds,
   coalesce(i.inversions, 0) AS inversions,

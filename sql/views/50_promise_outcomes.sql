@@ -34,13 +34,13 @@ matches AS (
   -- does not count as its own fulfilment.
   SELECT
     x.brand, x.conversation_id, x.promise_id, e.id AS extracted_id, e.message_id,
-    row_number() OVER (PARTITION BY x.brand, x.conversation_id, x.promise_id ORDER BY abs(epoch(e.ts - x.made_at)), e.id) AS rank_for_explicit
+    row_number() OVER (PARTITION BY x.brand, x.conversation_id, x.promise_id ORDER BY abs(cx_seconds(x.made_at, e.ts)), e.id) AS rank_for_explicit
   FROM explicit x
   JOIN promises_extracted e
     ON e.brand = x.brand AND e.conversation_id = x.conversation_id
    AND (e.kind = x.kind OR e.kind = 'other' OR x.kind = 'other')
   CROSS JOIN s
-  WHERE abs(epoch(e.ts - x.made_at)) <= s.window_secs
+  WHERE abs(cx_seconds(x.made_at, e.ts)) <= s.window_secs
 ),
 candidates AS (
   SELECT
@@ -133,17 +133,17 @@ SELECT
   f.agent_id,
   f.made_at,
   f.due_at,
-  epoch(f.due_at - f.made_at) AS promised_seconds,
+  cx_seconds(f.made_at, f.due_at) AS promised_seconds,
   f.fulfilled_at,
   f.fulfilled_by,
   CASE
     WHEN f.is_cancelled THEN 'cancelled'
     WHEN f.fulfilled_at <= f.due_at THEN 'kept'
-    WHEN f.fulfilled_at <= f.due_at + to_seconds(s.grace_secs) THEN 'late'
-    WHEN f.fulfilled_at IS NOT NULL OR a.as_of > f.due_at + to_seconds(s.grace_secs) THEN 'broken'
+    WHEN f.fulfilled_at <= cx_add_seconds(f.due_at, s.grace_secs) THEN 'late'
+    WHEN f.fulfilled_at IS NOT NULL OR a.as_of > cx_add_seconds(f.due_at, s.grace_secs) THEN 'broken'
     ELSE 'open'
   END AS outcome,
-  epoch(f.due_at - f.fulfilled_at) AS margin_seconds,
+  cx_seconds(f.fulfilled_at, f.due_at) AS margin_seconds,
   f.cancelled_at,
   f.message_id,
   f.text

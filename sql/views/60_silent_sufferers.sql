@@ -90,7 +90,7 @@ SELECT
   i.impact_severity,
   i.first_outreach_at AS reached_out_at,
   i.first_outreach_at IS NOT NULL AS reached,
-  epoch(a.as_of - i.impacted_at) AS silent_seconds,
+  cx_seconds(i.impacted_at, a.as_of) AS silent_seconds,
   i.incident_affected,
   i.incident_coverage AS proactive_coverage
 FROM i
