@@ -21,7 +21,7 @@ import { por } from './lexicons/por.js';
 import { spa } from './lexicons/spa.js';
 import { urd } from './lexicons/urd.js';
 import { toIso6393 } from './lang-codes.js';
-import { dominantScript, normalizeText, tokenize, words, type NormKind, type Script, type Token } from './text.js';
+import { dominantScript, normalizeText, tokenize, Tokens, words, type NormKind, type Script } from './text.js';
 import { VOCABULARY } from './vocabulary.js';
 
 /** Every language with a lexicon, by ISO 639-3 code. */
@@ -147,6 +147,8 @@ interface VotingBoard {
   candidates: Candidate[];
   /** Every language franc may answer for the script: its candidates, then the lexicon-free ones. */
   everyone: string[];
+  /** One token buffer per normalization, refilled for every message of the script. */
+  tokens: Tokens[];
 }
 const boards = new Map<Script, VotingBoard>();
 
@@ -167,6 +169,7 @@ function votingBoard(script: Script, candidates: LexiconSource[]): VotingBoard {
       telltale: TELLTALE_LANGS.indexOf(c.lang) + 1,
     })),
     everyone: [...candidates.map((c) => c.lang), ...(OTHER_LANGUAGES[script] ?? [])],
+    tokens: norms.map(() => new Tokens()),
   };
   board.candidates.forEach((c, i) => {
     const words = board.words[c.norm]!;
@@ -205,7 +208,7 @@ export interface LanguageChoice {
   /** The lexicon to score with, when the language has one. */
   lexicon: CompiledLexicon | undefined;
   /** The text normalized for that lexicon and its words, when detection computed them already. */
-  prepared?: { norm: string; tokens: Token[] };
+  prepared?: { norm: string; tokens: Tokens };
   /** The language the message is in, as far as we can tell (ISO 639-3), lexicon or not. */
   detected: string | null;
   source: LangSource;
@@ -261,7 +264,7 @@ export function chooseLanguage(text: string, declared: string | undefined, optio
 }
 
 /** A normalized text and its words, per normalization of the board (most scripts have one). */
-type Prepared = { norm: string; tokens: Token[] };
+type Prepared = { norm: string; tokens: Tokens };
 
 function vote(text: string, script: Script, sources: LexiconSource[], options: DetectOptions): LanguageChoice {
   const board = votingBoard(script, sources);
@@ -276,12 +279,13 @@ function vote(text: string, script: Script, sources: LexiconSource[], options: D
   const prepared: Prepared[] = [];
   for (let n = 0; n < board.norms.length; n++) {
     const norm = normalizeText(text, board.norms[n]!);
-    const tokens = tokenize(norm);
+    const tokens = tokenize(norm, board.tokens[n]!);
     prepared.push({ norm, tokens });
     const words = board.words[n]!;
-    for (const t of tokens) {
-      if (t.id < 0) continue;
-      const mask = words.get(t.id);
+    for (let w = 0; w < tokens.n; w++) {
+      const id = tokens.id[w]!;
+      if (id < 0) continue;
+      const mask = words.get(id);
       if (mask) for (let i = 0; i < k; i++) if (mask & (1 << i)) counts[i]!++;
     }
   }
@@ -324,13 +328,16 @@ function vote(text: string, script: Script, sources: LexiconSource[], options: D
 }
 
 /** Up to 3 words (not voting words already) ending the way only this candidate's words end. */
-function endingVotes(norm: string, tokens: Token[], c: Candidate): number {
+function endingVotes(norm: string, tokens: Tokens, c: Candidate): number {
   let ends = 0;
-  for (const t of tokens) {
+  for (let w = 0; w < tokens.n; w++) {
     if (ends >= 3) break;
-    if (t.id >= 0 && c.words.has(t.id)) continue;
+    const id = tokens.id[w]!;
+    if (id >= 0 && c.words.has(id)) continue;
+    const at = tokens.at[w]!;
+    const end = tokens.end[w]!;
     for (const e of c.endings!) {
-      if (t.end - t.at >= e.length && norm.startsWith(e, t.end - e.length)) {
+      if (end - at >= e.length && norm.startsWith(e, end - e.length)) {
         ends++;
         break;
       }

@@ -7,7 +7,7 @@
  * Pattern syntax: words separated by spaces; a word ending in `*` matches any word starting with
  * it (`refund*` matches refunds, refunded). Substring lexicons match anywhere in the text.
  */
-import { CLAUSE_BREAK_CODES, normalizeText, tokenize, words, type NormKind, type Script, type Token } from './text.js';
+import { CLAUSE_BREAK_CODES, normalizeText, tokenize, Tokens, words, type NormKind, type Script } from './text.js';
 import { hashOf, VOCABULARY } from './vocabulary.js';
 
 /** What a matched term says about the message. */
@@ -141,9 +141,10 @@ export interface CompiledLexicon {
   normalize(text: string): string;
   /**
    * Every match of every pattern, overlaps resolved (longest first, complaints before praise).
-   * `prepared`: the tokens of `norm`, when the caller has them already.
+   * `prepared`: the tokens of `norm`, when the caller has them already. The matches and tokens
+   * returned are valid until the next call (buffers reused message after message).
    */
-  match(norm: string, prepared?: Token[]): { matches: Match[]; tokens: Token[] | null };
+  match(norm: string, prepared?: Tokens): { matches: Match[]; tokens: Tokens | null };
 }
 
 /** The source list each category's terms come from. */
@@ -205,7 +206,8 @@ abstract class BaseLexicon {
     if (all.length <= 1) return all;
     sortStable(all, byLengthThenRank);
     if (taken.length < size + 1) taken = new Uint8Array(Math.max(size + 1, taken.length * 2));
-    const out: Match[] = [];
+    const out = KEPT;
+    out.length = 0;
     for (const m of all) {
       if (m.p.modifier || !isFree(m)) continue;
       taken.fill(1, m.start, m.end);
@@ -216,6 +218,34 @@ abstract class BaseLexicon {
     sortStable(out, byStart);
     return out;
   }
+}
+
+/**
+ * The matches of the message being matched, before and after overlaps are resolved: two lists
+ * refilled per message (the scorer is synchronous), so `match` results last until the next call.
+ */
+const FOUND: Match[] = [];
+const KEPT: Match[] = [];
+/** Match objects handed out for the message being matched, reused by the next (`pooled` of them in use). */
+const POOL: Match[] = [];
+let pooled = 0;
+
+/** Starts a message: every pooled match is free again. */
+function releaseMatches(): void {
+  pooled = 0;
+  FOUND.length = 0;
+  // One huge message should not keep its hundreds of thousands of matches alive.
+  if (POOL.length > 4096) POOL.length = 4096;
+}
+
+function newMatch(p: Pattern, start: number, end: number, clause: number): Match {
+  if (pooled === POOL.length) POOL.push({ p, start, end, clause });
+  const m = POOL[pooled++]!;
+  m.p = p;
+  m.start = start;
+  m.end = end;
+  m.clause = clause;
+  return m;
 }
 
 /** Scratch for `resolve` (one scorer call at a time: the scorer is synchronous). */
@@ -324,64 +354,74 @@ class TokenLexicon extends BaseLexicon implements CompiledLexicon {
     return parts;
   }
 
-  match(norm: string, prepared?: Token[]): { matches: Match[]; tokens: Token[] } {
-    const tokens = prepared ?? tokenize(norm);
+  match(norm: string, prepared?: Tokens): { matches: Match[]; tokens: Tokens } {
+    const tokens = prepared ?? tokenize(norm, OWN_TOKENS);
+    const n = tokens.n;
     if (this.proclitics.length) {
-      for (const t of tokens) {
+      for (let i = 0; i < n; i++) {
+        const at = tokens.at[i]!;
+        const end = tokens.end[i]!;
         for (const p of this.proclitics) {
-          if (t.end - t.at >= p.length + 2 && norm.startsWith(p, t.at)) {
-            t.altAt = t.at + p.length;
-            t.altId = VOCABULARY.find(norm, t.altAt, t.end, hashOf(norm, t.altAt, t.end));
+          if (end - at >= p.length + 2 && norm.startsWith(p, at)) {
+            const alt = at + p.length;
+            tokens.altAt[i] = alt;
+            tokens.altId[i] = VOCABULARY.find(norm, alt, end, hashOf(norm, alt, end));
             break;
           }
         }
       }
     }
-    const all: Match[] = [];
+    releaseMatches();
+    const all = FOUND;
     const prefixed = this.prefix.size > 0;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (t.id >= 0) this.tryWord(this.exact.get(t.id), norm, tokens, i, all);
-      if (t.altId >= 0) this.tryWord(this.exact.get(t.altId), norm, tokens, i, all);
+    for (let i = 0; i < n; i++) {
+      const id = tokens.id[i]!;
+      const altId = tokens.altId[i]!;
+      if (id >= 0) this.tryWord(this.exact.get(id), norm, tokens, i, all);
+      if (altId >= 0) this.tryWord(this.exact.get(altId), norm, tokens, i, all);
       if (prefixed) {
-        this.tryPrefixes(norm, t.at, t.end, tokens, i, all);
-        if (t.altAt >= 0) this.tryPrefixes(norm, t.altAt, t.end, tokens, i, all);
+        this.tryPrefixes(norm, tokens.at[i]!, tokens.end[i]!, tokens, i, all);
+        if (tokens.altAt[i]! >= 0) this.tryPrefixes(norm, tokens.altAt[i]!, tokens.end[i]!, tokens, i, all);
       }
     }
-    return { matches: this.resolve(all, tokens.length), tokens };
+    return { matches: this.resolve(all, n), tokens };
   }
 
   /** Patterns whose first word is a prefix of the word `norm.slice(at, end)`. */
-  private tryPrefixes(norm: string, at: number, end: number, tokens: Token[], i: number, out: Match[]): void {
+  private tryPrefixes(norm: string, at: number, end: number, tokens: Tokens, i: number, out: Match[]): void {
     const key = end - at < 2 ? norm.charCodeAt(at) : norm.charCodeAt(at) * 0x10000 + norm.charCodeAt(at + 1);
     const list = this.prefix.get(key);
     if (list) for (const { prefix, fw } of list) if (startsWithin(norm, at, end, prefix)) this.tryWord(fw, norm, tokens, i, out);
   }
 
-  private tryWord(fw: FirstWord | undefined, norm: string, tokens: Token[], i: number, out: Match[]): void {
+  private tryWord(fw: FirstWord | undefined, norm: string, tokens: Tokens, i: number, out: Match[]): void {
     if (!fw) return;
-    const clause = tokens[i]!.clause;
-    for (const p of fw.single) out.push({ p, start: i, end: i + 1, clause });
+    const clause = tokens.clause[i]!;
+    for (const p of fw.single) out.push(newMatch(p, i, i + 1, clause));
     if (fw.bySecond.size > 0) {
       // The second word may be the next one or, skipping one word, the one after.
-      for (let j = i + 1; j <= i + 2 && j < tokens.length; j++) {
-        const t = tokens[j]!;
-        if (t.clause !== clause) break;
-        if (t.id >= 0) this.tryList(fw.bySecond.get(t.id), norm, tokens, i, out);
-        if (t.altId >= 0) this.tryList(fw.bySecond.get(t.altId), norm, tokens, i, out);
+      for (let j = i + 1; j <= i + 2 && j < tokens.n; j++) {
+        if (tokens.clause[j] !== clause) break;
+        const id = tokens.id[j]!;
+        const altId = tokens.altId[j]!;
+        if (id >= 0) this.tryList(fw.bySecond.get(id), norm, tokens, i, out);
+        if (altId >= 0) this.tryList(fw.bySecond.get(altId), norm, tokens, i, out);
       }
     }
     if (fw.rest.length > 0) this.tryList(fw.rest, norm, tokens, i, out);
   }
 
-  private tryList(list: Pattern[] | undefined, norm: string, tokens: Token[], i: number, out: Match[]): void {
+  private tryList(list: Pattern[] | undefined, norm: string, tokens: Tokens, i: number, out: Match[]): void {
     if (!list) return;
     for (const p of list) {
       const end = matchFrom(p, norm, tokens, i);
-      if (end > 0) out.push({ p, start: i, end, clause: tokens[i]!.clause });
+      if (end > 0) out.push(newMatch(p, i, end, tokens.clause[i]!));
     }
   }
 }
+
+/** Tokens of texts a lexicon tokenizes itself (no `prepared`): one buffer, refilled per message. */
+const OWN_TOKENS = new Tokens();
 
 /** The first two characters of a word as one number (a one-letter prefix is keyed by its letter alone, and found so too). */
 function prefixKey(word: string): number {
@@ -393,27 +433,31 @@ function startsWithin(text: string, at: number, end: number, prefix: string): bo
   return prefix.length <= end - at && text.startsWith(prefix, at);
 }
 
-function partMatches(part: TokenPart, norm: string, t: Token): boolean {
-  if (part.prefix) return startsWithin(norm, t.at, t.end, part.s) || (t.altAt >= 0 && startsWithin(norm, t.altAt, t.end, part.s));
-  return t.id === part.id || t.altId === part.id;
+/** Whether word `i` of `tokens` is the pattern part. */
+function partMatches(part: TokenPart, norm: string, tokens: Tokens, i: number): boolean {
+  if (part.prefix) {
+    const end = tokens.end[i]!;
+    const alt = tokens.altAt[i]!;
+    return startsWithin(norm, tokens.at[i]!, end, part.s) || (alt >= 0 && startsWithin(norm, alt, end, part.s));
+  }
+  return tokens.id[i] === part.id || tokens.altId[i] === part.id;
 }
 
 /**
  * End (exclusive) of pattern `p` matched from token `i`, or 0. Later words may skip one word
  * ("no f***ing refund", "nobody ever answers") but never cross a clause.
  */
-function matchFrom(p: Pattern, norm: string, tokens: Token[], i: number): number {
+function matchFrom(p: Pattern, norm: string, tokens: Tokens, i: number): number {
   let j = i;
-  const clause = tokens[i]!.clause;
+  const clause = tokens.clause[i]!;
+  const n = tokens.n;
   for (let k = 1; k < p.parts.length; k++) {
     const part = p.parts[k]!;
-    const a = tokens[j + 1];
-    if (a && a.clause === clause && partMatches(part, norm, a)) {
+    if (j + 1 < n && tokens.clause[j + 1] === clause && partMatches(part, norm, tokens, j + 1)) {
       j += 1;
       continue;
     }
-    const b = tokens[j + 2];
-    if (b && b.clause === clause && partMatches(part, norm, b)) {
+    if (j + 2 < n && tokens.clause[j + 2] === clause && partMatches(part, norm, tokens, j + 2)) {
       j += 2;
       continue;
     }
@@ -444,19 +488,20 @@ class SubstringLexicon extends BaseLexicon implements CompiledLexicon {
   }
 
   match(norm: string): { matches: Match[]; tokens: null } {
-    const all: Match[] = [];
+    releaseMatches();
+    const all = FOUND;
     let clause = 0;
     for (let i = 0; i < norm.length; i++) {
       const c = norm.charCodeAt(i);
       if (CLAUSE_BREAK_CODES.has(c)) clause++;
       const one = this.byStart.get(c);
-      if (one) for (const p of one) all.push({ p, start: i, end: i + 1, clause });
+      if (one) for (const p of one) all.push(newMatch(p, i, i + 1, clause));
       if (i + 1 >= norm.length) continue;
       const two = this.byStart.get(c * 0x10000 + norm.charCodeAt(i + 1));
       if (!two) continue;
       for (const p of two) {
         const s = p.parts[0]!.s;
-        if (s.length <= 2 || norm.startsWith(s, i)) all.push({ p, start: i, end: i + s.length, clause });
+        if (s.length <= 2 || norm.startsWith(s, i)) all.push(newMatch(p, i, i + s.length, clause));
       }
     }
     return { matches: this.resolve(all, norm.length), tokens: null };

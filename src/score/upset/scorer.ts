@@ -17,7 +17,7 @@
 import type { Match } from './lexicon.js';
 import { chooseLanguage, type LangSource } from './languages.js';
 import { surfaceSignals } from './surface.js';
-import { digitAt, tokenText, type Token } from './text.js';
+import { digitAt, tokenText, type Tokens } from './text.js';
 import { WEIGHTS as W } from './weights.js';
 
 /** What the score stage knows about the customer beyond the message itself. */
@@ -115,6 +115,8 @@ export class UpsetScorer {
   /** Signals of the message being rated (`rate` reuses one object: the scorer is synchronous). */
   private readonly scratch: UpsetSignals = emptySignals();
   private readonly surfaceScratch = surfaceSignals('');
+  /** The negators, intensifiers, diminishers and numbers among the message's matches (refilled per message). */
+  private readonly modifiers: Match[] = [];
   /** The language whose lexicon scored the last message, or null. */
   private lexLang: string | null = null;
 
@@ -227,14 +229,15 @@ export class UpsetScorer {
 
   private lexical(
     matches: Match[],
-    tokens: Token[] | null,
+    tokens: Tokens | null,
     norm: string,
     negation: { before: number | null; after: number | null },
     intensity: { before: number | null; after: number | null },
     sig: UpsetSignals,
     terms: string[] | undefined,
   ): void {
-    const modifiers: Match[] = [];
+    const modifiers = this.modifiers;
+    modifiers.length = 0;
     for (const m of matches) {
       const c = m.p.cat;
       if (c === 'negator' || c === 'intensifier' || c === 'diminisher' || c === 'number') modifiers.push(m);
@@ -301,11 +304,11 @@ export class UpsetScorer {
       if (terms) terms.push(`${note}:${m.p.text}${mult !== 1 ? ` ×${round(mult, 2)}` : ''}`);
     }
     if (tokens && sig.duration === 0) {
-      for (const t of tokens) {
+      for (let i = 0; i < tokens.n; i++) {
         // Most words start with a letter: the regular expression only sees those that start with a digit.
-        if (digitAt(norm, t.at) && DIGIT_HOURS.test(tokenText(norm, t))) {
+        if (digitAt(norm, tokens.at[i]!) && DIGIT_HOURS.test(tokenText(norm, tokens, i))) {
           sig.duration = W.duration;
-          terms?.push(`duration:${tokenText(norm, t)}`);
+          terms?.push(`duration:${tokenText(norm, tokens, i)}`);
           break;
         }
       }
@@ -335,14 +338,14 @@ export class UpsetScorer {
 }
 
 /** A unit ("hours") preceded by a number: digits, or a number word, right before (or one word before). */
-function hasNumberBefore(unit: Match, modifiers: Match[], tokens: Token[] | null, norm: string): boolean {
+function hasNumberBefore(unit: Match, modifiers: Match[], tokens: Tokens | null, norm: string): boolean {
   for (const o of modifiers) {
     if (o.p.cat !== 'number') continue;
     const gap = unit.start - o.end;
     if (gap >= 0 && gap <= 1) return true;
   }
   if (tokens) {
-    for (let i = unit.start - 1; i >= Math.max(0, unit.start - 2); i--) if (DIGITS.test(tokenText(norm, tokens[i]!))) return true;
+    for (let i = unit.start - 1; i >= Math.max(0, unit.start - 2); i--) if (DIGITS.test(tokenText(norm, tokens, i))) return true;
     return false;
   }
   // Substring lexicons: offsets are characters; allow one space between digits and unit.

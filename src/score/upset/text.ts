@@ -202,21 +202,52 @@ export function normalizeText(text: string, kind: NormKind): string {
 }
 
 /**
- * A word of a message: where it is in the normalized text, the clause it is in (negation and
- * intensifiers stay inside a clause) and its vocabulary id. The word itself is never cut out of
- * the text unless someone asks for it (`tokenText`).
+ * The words of a message, as parallel arrays (word i: `at[i]`..`end[i]` in the normalized text, its
+ * clause, its vocabulary id). No object per word and no word cut out of the text; one buffer is
+ * refilled message after message (the scorer is synchronous), so its contents last until the next
+ * `tokenize` into it.
  */
-export interface Token {
+export class Tokens {
+  /** How many words. */
+  n = 0;
   /** Offsets in the normalized text, end exclusive. */
-  at: number;
-  end: number;
-  clause: number;
+  at = new Int32Array(32);
+  end = new Int32Array(32);
+  /** Clause of each word: negation and intensifiers stay inside a clause. */
+  clause = new Int32Array(32);
   /** Vocabulary id of the word, or -1 when no lexicon or vote knows it. */
-  id: number;
+  id = new Int32Array(32);
   /** Where the word starts without its proclitic (Arabic و، ب، ال ...), or -1; set by the lexicon. */
-  altAt: number;
+  altAt = new Int32Array(32);
   /** Vocabulary id of the word without its proclitic, or -1. */
-  altId: number;
+  altId = new Int32Array(32);
+
+  /** Appends a word. */
+  push(at: number, end: number, clause: number, id: number): void {
+    if (this.n === this.at.length) this.grow();
+    const i = this.n++;
+    this.at[i] = at;
+    this.end[i] = end;
+    this.clause[i] = clause;
+    this.id[i] = id;
+    this.altAt[i] = -1;
+    this.altId[i] = -1;
+  }
+
+  private grow(): void {
+    const n = this.at.length * 2;
+    const more = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.at = more(this.at);
+    this.end = more(this.end);
+    this.clause = more(this.clause);
+    this.id = more(this.id);
+    this.altAt = more(this.altAt);
+    this.altId = more(this.altId);
+  }
 }
 
 /** Punctuation that ends a clause: Latin, Devanagari danda, Arabic and Urdu marks, ellipsis, line breaks. */
@@ -249,10 +280,10 @@ export function digitAt(text: string, i: number): boolean {
 
 /**
  * The words of a normalized text, each with its vocabulary id (hashed while reading: no word is
- * sliced out).
+ * sliced out), into `into` (emptied first).
  */
-export function tokenize(norm: string, vocabulary: Vocabulary = VOCABULARY): Token[] {
-  const out: Token[] = [];
+export function tokenize(norm: string, into: Tokens, vocabulary: Vocabulary = VOCABULARY): Tokens {
+  into.n = 0;
   let clause = 0;
   let start = -1;
   let broke = false;
@@ -265,24 +296,24 @@ export function tokenize(norm: string, vocabulary: Vocabulary = VOCABULARY): Tok
       if (start < 0) {
         start = i;
         h = HASH_START;
-        if (broke && out.length > 0) clause++;
+        if (broke && into.n > 0) clause++;
         broke = false;
       }
       h = hashStep(h, c);
       continue;
     }
     if (start >= 0) {
-      out.push({ at: start, end: i, clause, id: vocabulary.find(norm, start, i, h), altAt: -1, altId: -1 });
+      into.push(start, i, clause, vocabulary.find(norm, start, i, h));
       start = -1;
     }
     if (k === 2) broke = true;
   }
-  return out;
+  return into;
 }
 
-/** The word a token stands for (for explanations and the rare checks that need the string). */
-export function tokenText(norm: string, t: Token): string {
-  return norm.slice(t.at, t.end);
+/** Word `i` of `tokens` as a string (for explanations and the rare checks that need it). */
+export function tokenText(norm: string, tokens: Tokens, i: number): string {
+  return norm.slice(tokens.at[i]!, tokens.end[i]!);
 }
 
 /** An empty vocabulary: splitting word lists needs no ids. */
@@ -290,7 +321,10 @@ const NO_WORDS = new Vocabulary();
 
 /** The words of a normalized text as strings: for compiling word lists, not for messages. */
 export function words(norm: string): string[] {
-  return tokenize(norm, NO_WORDS).map((t) => norm.slice(t.at, t.end));
+  const t = tokenize(norm, new Tokens(), NO_WORDS);
+  const out: string[] = [];
+  for (let i = 0; i < t.n; i++) out.push(tokenText(norm, t, i));
+  return out;
 }
 
 /** Code points of clause-ending punctuation (for lexicons matched as substrings). */
