@@ -56,7 +56,9 @@ export function macroSql(cfg: SilenceConfig): string[] {
   const clock =
     `CREATE OR REPLACE MACRO silence_clock_seconds(ch, a, b) AS CASE WHEN ch IS NULL OR b <= a THEN 0 ` +
     calendars.map(([ch, bh]) => `WHEN ch = ${quoteLiteral(ch)} THEN ${calendarSql(bh)} `).join('') +
-    'ELSE epoch(b - a) END';
+    // Elapsed microseconds, not epoch(b - a): TIMESTAMPTZ subtraction goes through the session
+    // calendar (slow over millions of gaps, and an hour off across DST in a non-UTC session).
+    'ELSE (epoch_us(b) - epoch_us(a)) / 1000000 END';
   return [pleasantry, pause, clock];
 }
 
