@@ -12,7 +12,7 @@
 import type { Stage } from '../pipeline/stage.js';
 import type { ScoreConfig } from './config.js';
 import { ContactTracker } from './contacts.js';
-import { UpsetScorer } from './upset/scorer.js';
+import { UpsetScorer, type UpsetContext } from './upset/scorer.js';
 
 /** The scorer the `score` config describes; the score stage and `crisiscx score-text` both build it here. */
 export function scorerFromConfig(config: ScoreConfig, options: { explain?: boolean } = {}): UpsetScorer {
@@ -38,6 +38,10 @@ export function createScoreStage(config: ScoreConfig): ScoreStage {
     scorer,
     contacts,
     onEvents(events) {
+      // Two passes over the batch: every contact first, then every text. The context of a message
+      // depends only on the messages before it, not on scores, so the result is the same; each pass
+      // keeps its own working set (contact tables, lexicons) in the CPU caches.
+      const contexts: UpsetContext[] = [];
       for (const env of events) {
         const e = env.event;
         if (e.type !== 'message') continue;
@@ -46,8 +50,13 @@ export function createScoreStage(config: ScoreConfig): ScoreStage {
           if (e.public) contacts.reply({ brand: e.brand, conversationId: e.conversationId, ts: e.ts });
           continue;
         }
-        const context = contacts.inbound({ brand: e.brand, conversationId: e.conversationId, customerId: e.customerId, channel: e.channel, ts: e.ts });
-        env.upset = scorer.rate({ text: e.text, lang: e.lang, sentiment: e.sentiment, context });
+        contexts.push(contacts.inbound({ brand: e.brand, conversationId: e.conversationId, customerId: e.customerId, channel: e.channel, ts: e.ts }));
+      }
+      let k = 0;
+      for (const env of events) {
+        const e = env.event;
+        if (e.type !== 'message' || e.direction === 'outbound') continue;
+        env.upset = scorer.rate({ text: e.text, lang: e.lang, sentiment: e.sentiment, context: contexts[k++] });
       }
     },
     onTick(now) {
