@@ -262,6 +262,13 @@ export class Pipeline {
     let failed = false;
     try {
       for (;;) {
+        // A slow source (a pipe on stdin) must not hold back the hooks (alerts, live page) of the
+        // batch already committed: settle it as soon as its commit is done, if that comes first.
+        const c = this.committing;
+        if (c) {
+          const first = await Promise.race([next.then(() => 'batch', () => 'batch'), c.done.then(() => 'commit', () => 'commit')]);
+          if (first === 'commit') await this.serial(() => this.settle());
+        }
         const current = await next;
         if (!current) {
           finished = true;

@@ -7,6 +7,7 @@ import type { Source, SourceBatch, SourceProgress } from '../../src/sources/sour
 import { Database } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const T0 = Date.parse('2026-03-14T10:00:00Z');
 
@@ -31,8 +32,8 @@ class LoggingSource implements Source {
   async *batches(): AsyncGenerator<SourceBatch> {
     try {
       for (let b = 0; b < this.batches_; b++) {
+        // Ready at once (as a file's next lines usually are): always there before a commit ends.
         this.log.push(`read ${b}`);
-        await new Promise((r) => setImmediate(r));
         yield { records: Array.from({ length: this.size }, (_, i) => record(b * this.size + i)) };
       }
     } finally {
@@ -115,6 +116,31 @@ describe('pipeline read-ahead', () => {
     expect(rows).toEqual(['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => ({ id, n: 1n })));
     expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM messages'))[0]!.n).toBe(5n);
     expect(pipeline.stats).toMatchObject({ stored: 5, duplicates: 4 });
+    await db.close();
+  });
+
+  it('runs the hooks of a committed batch while a slow source (a pipe) has nothing more yet', async () => {
+    let release!: () => void;
+    const more = new Promise<void>((r) => (release = r));
+    const log: string[] = [];
+    const src: Source = {
+      name: 'pipe',
+      readAhead: true,
+      progress: () => ({ done: 0, unit: 'records', records: 0 }),
+      async *batches() {
+        yield { records: [0, 1].map(record) };
+        log.push('waiting for input');
+        await more;
+        yield { records: [2].map(record) };
+      },
+    };
+    const { db, pipeline } = await setup(dir, 'pipe', [probe(log)]);
+    const run = pipeline.runSource(src);
+    await waitFor(() => log.includes('committed 0'), 'the hooks of batch 0 while the source waits', 10_000, 5);
+    expect(log).toEqual(['waiting for input', 'stage e0,e1', 'tick 0', 'committed 0']);
+    release();
+    await run;
+    expect(log.slice(4)).toEqual(['stage e2', 'tick 1', 'committed 1']);
     await db.close();
   });
 
