@@ -22,7 +22,7 @@ export const ScoreConfig = z.strictObject({
     .min(1000)
     .max(10_000_000)
     .default(100_000)
-    .describe('most customers (and most conversations) remembered for repeat-contact signals; the least recently seen are forgotten first (about 1 KB of memory per customer with a conversation: 100,000 ≈ 100 MB)'),
+    .describe('most customers (and most conversations) remembered for repeat-contact signals; the least recently seen (event time) are forgotten first (about 250 bytes of memory per customer or conversation, ids included: 100,000 of each ≈ 45 MB)'),
   default_lang: z
     .string()
     .min(2)

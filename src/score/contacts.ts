@@ -116,6 +116,9 @@ export class ContactTracker {
     let otherChannels = 0;
     const customerId = m.customerId;
     if (customerId !== undefined) {
+      // The conversation's id as first placed: contacts keep that one string instead of one per message,
+      // and compare equal to it by reference.
+      const conversation = convs.key(c);
       const custs = this.customers;
       // The link holds while the slot's generation is unchanged: it is the slot the look-up would find.
       const linked = this.linkSlot[c]!;
@@ -130,7 +133,7 @@ export class ContactTracker {
         for (let i = 0; i < n; i++) {
           const t = times[base + i]!;
           if (t < from || t >= m.ts) continue;
-          if (conversations[base + i] !== m.conversationId && isFirst(conversations, times, base, i, from, m.ts)) otherConversations++;
+          if (conversations[base + i] !== conversation && isFirst(conversations, times, base, i, from, m.ts)) otherConversations++;
           if (channels[base + i] !== m.channel && isFirst(channels, times, base, i, from, m.ts)) otherChannels++;
         }
         if (n === CONTACTS_MAX) {
@@ -143,7 +146,7 @@ export class ContactTracker {
         const at = base + Math.min(n, CONTACTS_MAX - 1);
         times[at] = m.ts;
         channels[at] = m.channel;
-        conversations[at] = m.conversationId;
+        conversations[at] = conversation;
         this.contactCount[k] = Math.min(n + 1, CONTACTS_MAX);
         if (m.ts > custs.last[k]!) custs.last[k] = m.ts;
       } else {
@@ -152,7 +155,7 @@ export class ContactTracker {
         // Placing may have grown the arrays: write to the current ones.
         this.contactTimes[base] = m.ts;
         channels[base] = m.channel;
-        conversations[base] = m.conversationId;
+        conversations[base] = conversation;
         this.contactCount[k] = 1;
       }
       this.linkSlot[c] = k;

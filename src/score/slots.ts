@@ -60,6 +60,11 @@ export class BrandedSlots {
     return s === undefined ? -1 : s;
   }
 
+  /** The id a slot was placed with (the same string object for every message of that entry). */
+  key(slot: number): string {
+    return this.ids[slot]!;
+  }
+
   /** A new slot for (brand, id), which must not have one, seen at `ts`. Call `evictOverflow` once its state is set. */
   place(brand: string, id: string, ts: number): number {
     let shelf = this.byBrand.get(brand);
