@@ -3,13 +3,17 @@
  * twelve languages, `lang` present on about 70 % of them, some upstream sentiment): messages per
  * CPU-second with the language as sent, with it withheld (detected), and through the score stage
  * (repeat-contact context included). CPU time, not wall time, so a busy machine does not skew it.
+ * Then the memory the repeat-contact state holds at its bound (`score.max_tracked_customers`).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parsePipelineConfig } from '../../src/config/pipeline.js';
 import { EventSchema } from '../../src/contract/events.js';
 import type { Envelope } from '../../src/contract/records.js';
 import type { StageContext } from '../../src/pipeline/stage.js';
+import { ContactTracker } from '../../src/score/contacts.js';
 import { createScoreStage, scorerFromConfig } from '../../src/score/stage.js';
 import { workloadFile } from '../workload.js';
 import type { BenchResult } from './index.js';
@@ -29,6 +33,33 @@ function cpuRate(n: number, run: () => void, minMicros = 2_000_000): number {
 }
 
 const fmt = (r: number) => `${(r / 1000).toFixed(1)}k/s`;
+const MIB = 2 ** 20;
+
+/**
+ * JS heap the score stage's repeat-contact state holds once full: three times `max` customers write,
+ * each in two conversations, with a fresh id string per message (as parsed events carry them), so
+ * the bound is reached and every eviction path runs. Measured after full collections.
+ */
+function contactStateBytes(max: number): { bytes: number; customers: number; conversations: number } {
+  // tsx does not pass --expose-gc; turn it on here so the figure is after a full collection.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const channels = ['chat', 'social', 'email', 'ticket'];
+  const id = (kind: string, n: number) => JSON.parse(`"s1-20260301T0600-${kind}-${String(n).padStart(7, '0')}"`) as string;
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const t = new ContactTracker({ windowMs: 3_600_000, maxEntries: max });
+  const customers = 2 * max;
+  for (let i = 0; i < 3 * customers; i++) {
+    const c = i % customers;
+    t.inbound({ brand: i % 3 ? 'aurora-air' : 'northwind-telecom', conversationId: id('conv', 2 * c + (i % 2)), customerId: id('cust', c), channel: channels[i % 4]!, ts: 1_772_323_200_000 + i });
+  }
+  gc();
+  gc();
+  const bytes = process.memoryUsage().heapUsed - before;
+  return { bytes, ...t.size };
+}
 
 export async function upsetScorer(): Promise<BenchResult[]> {
   const { path } = await workloadFile();
@@ -69,6 +100,10 @@ export async function upsetScorer(): Promise<BenchResult[]> {
   const coreShare = (TARGET_EVENTS_PER_SEC * share) / stageRate;
   process.stdout.write(`   scorer, lang as sent: ${fmt(asSent)} messages per CPU-second; lang withheld: ${fmt(withheld)}; score stage (with context): ${fmt(stageRate)} inbound messages per CPU-second\n`);
   process.stdout.write(`   at ${TARGET_EVENTS_PER_SEC / 1000}k events/s the score stage needs ${(100 * coreShare).toFixed(0)}% of one core\n`);
+  const state = contactStateBytes(config.max_tracked_customers);
+  process.stdout.write(
+    `   repeat-contact state at its bound (${state.customers} customers + ${state.conversations} conversations, ids included): ${(state.bytes / MIB).toFixed(0)} MiB JS heap, ${(state.bytes / (state.customers + state.conversations)).toFixed(0)} B per entry\n`,
+  );
   return [
     { section: 'upset', figure: 'scorer, lang as sent', value: `${fmt(asSent)} per CPU-second` },
     { section: 'upset', figure: 'scorer, lang withheld', value: `${fmt(withheld)} per CPU-second` },
@@ -79,5 +114,6 @@ export async function upsetScorer(): Promise<BenchResult[]> {
       target: '≤ 50%',
       met: coreShare <= 0.5,
     },
+    { section: 'upset', figure: 'repeat-contact state at its bound', value: `${(state.bytes / MIB).toFixed(0)} MiB for ${state.customers / 1000}k customers + ${state.conversations / 1000}k conversations` },
   ];
 }
