@@ -25,20 +25,24 @@ customer_conversations AS (
   SELECT DISTINCT t.brand, t.customer_id, t.conversation_id
   FROM tickets t SEMI JOIN affected a ON a.brand = t.brand AND a.customer_id = t.customer_id
 ),
-contact AS (
-  SELECT
-    i.brand,
-    i.incident_id,
-    i.customer_id,
-    min(m.ts) FILTER (WHERE m.direction = 'inbound') AS first_inbound_at,
-    min(m.ts) FILTER (WHERE m.direction = 'outbound' AND m.public) AS first_outreach_at
+watched AS MATERIALIZED (
+  -- (impact, conversation of that customer) pairs, joined to messages as one relation: left to
+  -- reorder a three-way join, DuckDB joined impacts to a brand's messages on the brand alone
+  -- when the query filtered one brand (minutes instead of seconds).
+  SELECT i.brand, i.incident_id, i.customer_id, i.impacted_at, cc.conversation_id
   FROM imp i
   JOIN customer_conversations cc ON cc.brand = i.brand AND cc.customer_id = i.customer_id
-  JOIN (
-    SELECT m.brand, m.conversation_id, m.ts, m.direction, m.public
-    FROM messages m SEMI JOIN customer_conversations cc ON cc.brand = m.brand AND cc.conversation_id = m.conversation_id
-  ) m ON m.brand = cc.brand AND m.conversation_id = cc.conversation_id AND m.ts >= i.impacted_at
-  GROUP BY i.brand, i.incident_id, i.customer_id
+),
+contact AS (
+  SELECT
+    w.brand,
+    w.incident_id,
+    w.customer_id,
+    min(m.ts) FILTER (WHERE m.direction = 'inbound') AS first_inbound_at,
+    min(m.ts) FILTER (WHERE m.direction = 'outbound' AND m.public) AS first_outreach_at
+  FROM watched w
+  JOIN messages m ON m.brand = w.brand AND m.conversation_id = w.conversation_id AND m.ts >= w.impacted_at
+  GROUP BY w.brand, w.incident_id, w.customer_id
 )
 SELECT
   i.brand,
