@@ -31,30 +31,32 @@ WITH c AS MATERIALIZED (
   LEFT JOIN triage_targets td ON td.severity = c.severity AND td.channel = '*'
   WHERE c.severity IS NOT NULL AND c.opened_at IS NOT NULL
 ),
-lanes AS (
+lanes AS NOT MATERIALIZED (
   -- Each ranked case once in every lane t up to its own level (lane t: the cases of level >= t).
   SELECT c.k, c.brand, c.channel, c.severity_rank, c.o_us, c.f_us, l.t
   FROM c
   JOIN (VALUES (1), (2), (3), (4)) l(t) ON l.t <= c.severity_rank
 ),
-dominated AS (
-  -- Cases of the lane answered before this one (waiting ones last, by opening) and opened after it.
-  SELECT
-    k,
-    severity_rank,
-    t,
-    rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g,
-    CASE WHEN channel IS NOT NULL THEN
-      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, channel, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1
-    END AS g_queue
-  FROM lanes
-),
 inverted AS (
-  SELECT
-    k,
-    CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS inversions,
-    CAST(sum(CASE WHEN t = 1 THEN g_queue ELSE -g_queue END) AS BIGINT) AS queue_inversions
-  FROM dominated
+  -- Per lane: cases of the lane answered before this one (waiting ones last, by opening) and opened after it.
+  SELECT k, CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS inversions
+  FROM (
+    SELECT k, t, severity_rank,
+      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
+    FROM lanes
+  )
+  WHERE (t = 1) <> (t = severity_rank)
+  GROUP BY k
+),
+queue_inverted AS (
+  -- The same within the case's channel (a separate pass: one merge-sort tree in memory at a time).
+  SELECT k, CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS queue_inversions
+  FROM (
+    SELECT k, t, severity_rank,
+      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, channel, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
+    FROM lanes
+    WHERE channel IS NOT NULL
+  )
   WHERE (t = 1) <> (t = severity_rank)
   GROUP BY k
 ),
@@ -63,35 +65,41 @@ points AS (
   -- one time line (2 × microseconds) a reply point sorts before the openings of its instant and an
   -- opening after them, so a running count reads "opened before" at a reply and "opened up to and
   -- at" at an opening.
-  SELECT k, brand, channel, severity_rank, 1 AS is_open, 2 * o_us + 1 AS pos FROM c
+  SELECT k, brand, channel, severity_rank, f_us IS NOT NULL AS answered, 1 AS is_open, 2 * o_us + 1 AS pos FROM c
   UNION ALL
-  SELECT k, brand, channel, severity_rank, 0, 2 * f_us FROM c WHERE f_us IS NOT NULL AND severity_rank > 1
+  SELECT k, brand, channel, severity_rank, true, 0, 2 * f_us FROM c WHERE f_us IS NOT NULL AND severity_rank > 1
 ),
-counts AS (
-  -- Openings so far per less severe level, in the brand (n1..n3) and in the channel (q1..q3).
+counted AS (
+  -- Openings so far of each less severe level, in the brand and in the channel, summed over the
+  -- levels below the case's own: at its reply minus at its opening.
   SELECT
     k,
     is_open,
-    sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER w AS n1,
-    sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER w AS n2,
-    sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER w AS n3,
-    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER q END AS q1,
-    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER q END AS q2,
-    CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER q END AS q3
-  FROM points
-  -- Plain sums (a FILTER clause on a window aggregate takes a slow path in DuckDB 1.5).
-  WINDOW w AS (PARTITION BY brand ORDER BY pos), q AS (PARTITION BY brand, channel ORDER BY pos)
+    CASE severity_rank WHEN 4 THEN n1 + n2 + n3 WHEN 3 THEN n1 + n2 WHEN 2 THEN n1 ELSE 0 END AS n,
+    CASE severity_rank WHEN 4 THEN q1 + q2 + q3 WHEN 3 THEN q1 + q2 WHEN 2 THEN q1 ELSE 0 END AS q
+  FROM (
+    SELECT
+      k, is_open, answered, severity_rank,
+      sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER w AS n1,
+      sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER w AS n2,
+      sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER w AS n3,
+      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER q END AS q1,
+      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER q END AS q2,
+      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER q END AS q3
+    FROM points
+    -- Plain sums (a FILTER clause on a window aggregate takes a slow path in DuckDB 1.5).
+    WINDOW w AS (PARTITION BY brand ORDER BY pos), q AS (PARTITION BY brand, channel ORDER BY pos)
+  )
+  WHERE answered AND severity_rank > 1
 ),
 chances AS (
   -- Answered cases: less severe ones opened after the opening and before the reply (0 if answered at once).
   SELECT
-    r.k,
-    CAST(greatest(0, CASE c.severity_rank WHEN 4 THEN (r.n1 - o.n1) + (r.n2 - o.n2) + (r.n3 - o.n3) WHEN 3 THEN (r.n1 - o.n1) + (r.n2 - o.n2) ELSE r.n1 - o.n1 END) AS BIGINT) AS inversion_chances,
-    CAST(greatest(0, CASE c.severity_rank WHEN 4 THEN (r.q1 - o.q1) + (r.q2 - o.q2) + (r.q3 - o.q3) WHEN 3 THEN (r.q1 - o.q1) + (r.q2 - o.q2) ELSE r.q1 - o.q1 END) AS BIGINT) AS queue_inversion_chances
-  FROM counts r
-  JOIN counts o ON o.k = r.k AND o.is_open = 1
-  JOIN c ON c.k = r.k
-  WHERE r.is_open = 0
+    k,
+    CAST(greatest(0, sum(CASE WHEN is_open = 1 THEN -n ELSE n END)) AS BIGINT) AS inversion_chances,
+    CAST(greatest(0, sum(CASE WHEN is_open = 1 THEN -q ELSE q END)) AS BIGINT) AS queue_inversion_chances
+  FROM counted
+  GROUP BY k
 )
 SELECT
   c.brand,
@@ -115,16 +123,17 @@ SELECT
   c.resolution_seconds,
   coalesce(i.inversions, 0) AS inversions,
   CASE WHEN c.f_us IS NULL THEN coalesce(i.inversions, 0) ELSE coalesce(h.inversion_chances, 0) END AS inversion_chances,
-  CASE WHEN c.channel IS NULL THEN 0 ELSE coalesce(i.queue_inversions, 0) END AS queue_inversions,
+  CASE WHEN c.channel IS NULL THEN 0 ELSE coalesce(qi.queue_inversions, 0) END AS queue_inversions,
   CASE
     WHEN c.channel IS NULL THEN 0
-    WHEN c.f_us IS NULL THEN coalesce(i.queue_inversions, 0)
+    WHEN c.f_us IS NULL THEN coalesce(qi.queue_inversions, 0)
     ELSE coalesce(h.queue_inversion_chances, 0)
   END AS queue_inversion_chances,
   cp.period_id
 FROM c
 CROSS JOIN data_as_of a
 LEFT JOIN inverted i ON i.k = c.k
+LEFT JOIN queue_inverted qi ON qi.k = c.k
 LEFT JOIN chances h ON h.k = c.k
 LEFT JOIN crisis_periods cp
   ON cp.brand = c.brand
