@@ -14,8 +14,9 @@
  * compares against), cached in .cache/bench/ keyed by the workload file and a hash of schema.sql,
  * the scenario generator and the load statements, so reruns after a view edit start in seconds
  * (Database.open applies the current sql/views/ to it). BENCH_VIEW_FRESH=1 rebuilds it.
- * Settings are the product's: DuckDB's default threads (one per core) and the pipeline's default
- * limits.database_memory_limit (the live page and the SQL API query from the pipeline's process).
+ * Settings are the product's: DuckDB's default threads (one per core), the pipeline's default
+ * limits.database_memory_limit (the live page and the SQL API query from the pipeline's process),
+ * and the default config's view settings and silence rules, written as a pipeline writes them.
  * Tables only the pipeline's stages fill (spike_updates, alerts, promises_extracted, upset scores...)
  * stay empty after a bulk load; the output says which.
  */
@@ -23,6 +24,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineConfig } from '../../src/config/pipeline.js';
+import { applyViewSettings } from '../../src/detect/crisis/settings.js';
+import { applySilenceSettings } from '../../src/detect/silence/settings.js';
 import { Database, sqlDir } from '../../src/store/database.js';
 import { bulkLoadStatements, CACHE, workloadFile } from '../workload.js';
 import type { BenchResult } from './index.js';
@@ -34,8 +37,11 @@ const SCENARIO_DIR = 'src/sources/scenario';
 /** Event-time columns, in the order an analyst's period filter picks the first a view has. */
 const TIME_COLUMNS = ['opened_at', 'started_at', 'made_at', 'impacted_at', 'minute', 'fired_at', 'ts'];
 
+/** The product's defaults: `crisiscx` with no pipeline file. */
+const DEFAULTS = PipelineConfig.parse({});
+
 function settings(): Record<string, string> {
-  return { memory_limit: PipelineConfig.parse({}).limits.database_memory_limit };
+  return { memory_limit: DEFAULTS.limits.database_memory_limit };
 }
 
 /** What the cached database depends on: the workload file, the tables it is loaded into, the generator, the load SQL. */
@@ -129,6 +135,10 @@ export async function viewLatency(): Promise<BenchResult[]> {
   const n = Number(process.env.BENCH_VIEW_EVENTS ?? 10_000_000);
   const path = await cachedDatabase(n);
   const db = await Database.open(path, { settings: settings() });
+  // What a pipeline writes when it opens the file (targets, merge gap, silence thresholds,
+  // pleasantry and pause rules): the views then do the work they do in the product.
+  await applyViewSettings(db, DEFAULTS);
+  await applySilenceSettings(db, DEFAULTS.detect.silence);
   // Another version of the views (e.g. a copy of sql/ at an older commit), for before/after figures.
   if (process.env.BENCH_VIEW_SQL) {
     process.stdout.write(`   views from ${process.env.BENCH_VIEW_SQL} (BENCH_VIEW_SQL)\n`);
