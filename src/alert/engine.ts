@@ -278,32 +278,8 @@ export class AlertEngine {
     }
     if (s.active) {
       if (!a) {
-        const alert: Alert = {
-          id: `${key}@${iso(s.at)}`,
-          key,
-          rule,
-          brand: s.brand,
-          severity: rule.severity ?? s.severity,
-          summary: s.summary,
-          labels: { ...s.labels, brand: s.brand },
-          values: { ...s.values },
-          link: undefined,
-          query: undefined,
-          activeAt: s.at,
-          state: 'pending',
-          conditionActive: true,
-          timer: undefined,
-          expiry: undefined,
-          group: undefined,
-          notified: false,
-          restored: false,
-          endSummary: undefined,
-        };
+        const alert = this.open(s, rule, key, 'pending', false);
         this.confirm(alert, s.at);
-        const d = this.hooks.alertLink?.(this.instance(alert, 'firing'));
-        alert.link = d?.link;
-        alert.query = d?.query;
-        this.alerts.set(key, alert);
         if (rule.forMs > 0 && s.at + rule.forMs > this.t) {
           this.record(alert, 'pending', s.at);
           alert.timer = this.timers.add(s.at + rule.forMs, PRIO_ALERT, { type: 'fire', alert });
@@ -426,12 +402,9 @@ export class AlertEngine {
     return n;
   }
 
-  /**
-   * Scale-out: the instance that owned the brand before notified this alert; it fires here from
-   * now on, as notified (no page now; a resolved one when it ends), under the same id.
-   */
-  private adopt(s: Signal, rule: RuleSettings, key: string): void {
-    const a: Alert = {
+  /** A new alert for a signal's condition, with its dashboard link, registered under its key. */
+  private open(s: Signal, rule: RuleSettings, key: string, state: 'pending' | 'firing', notified: boolean): Alert {
+    const alert: Alert = {
       id: `${key}@${iso(s.at)}`,
       key,
       rule,
@@ -443,19 +416,28 @@ export class AlertEngine {
       link: undefined,
       query: undefined,
       activeAt: s.at,
-      state: 'firing',
+      state,
       conditionActive: true,
       timer: undefined,
       expiry: undefined,
       group: undefined,
-      notified: true,
+      notified,
       restored: false,
       endSummary: undefined,
     };
-    const d = this.hooks.alertLink?.(this.instance(a, 'firing'));
-    a.link = d?.link;
-    a.query = d?.query;
-    this.alerts.set(key, a);
+    const d = this.hooks.alertLink?.(this.instance(alert, 'firing'));
+    alert.link = d?.link;
+    alert.query = d?.query;
+    this.alerts.set(key, alert);
+    return alert;
+  }
+
+  /**
+   * Scale-out: the instance that owned the brand before notified this alert; it fires here from
+   * now on, as notified (no page now; a resolved one when it ends), under the same id.
+   */
+  private adopt(s: Signal, rule: RuleSettings, key: string): void {
+    const a = this.open(s, rule, key, 'firing', true);
     this.confirm(a, s.at);
     this.record(a, 'firing', this.t, { inhibitedBy: this.inhibitor(a), reason: 'taken over from the instance that owned this brand before, which notified it' });
     this.sourceIndex(a, true);
