@@ -173,7 +173,9 @@ describe('kafka scale-out: brand-level alerts from the brand owner only', () => 
           const o = ownerOf();
           if (!o || o[0] === ownerId) return undefined;
           const log = o[1].stderr();
-          return /still open and taken over/.test(log.slice(log.lastIndexOf(`owns ${aggregates}`))) ? o : undefined;
+          // Brand silence is taken over after the spike rebuild, a tick later: wait for both lines.
+          const since = log.slice(log.lastIndexOf(`owns ${aggregates}`));
+          return /still open and taken over/.test(since) && /brand silences still firing and taken over/.test(since) ? o : undefined;
         },
         60_000,
         200,
