@@ -82,6 +82,11 @@ export interface Envelope {
   event: CanonicalEvent;
   /** The event as JSON text: the input line for canonical events, the mapped object for adapters. */
   raw: string;
+  /**
+   * `raw` as the UTF-8 bytes it was decoded from, when it is the input line exactly: the store
+   * writes these instead of encoding the string again.
+   */
+  rawBytes?: Buffer;
   origin: Origin;
   /** Set by the score stage on inbound messages. */
   upset?: UpsetAnnotation;

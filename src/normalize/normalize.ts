@@ -8,7 +8,7 @@
  * const { events, deadLetters } = n.normalize(records);
  */
 import { StringDecoder } from 'node:string_decoder';
-import { EventSchema } from '../contract/events.js';
+import { EventSchema, type CanonicalEvent } from '../contract/events.js';
 import { deadLetter, type DeadLetter, type Envelope, type RawRecord } from '../contract/records.js';
 import { ADAPTERS, type Adapter, type AdapterOptions } from './adapters/index.js';
 import { fastParse } from './fast-path.js';
@@ -149,7 +149,7 @@ export class Normalizer {
       // when nothing fails, so only a failure is parsed again with it.
       const fast = fastParse(candidate);
       if (fast) {
-        accepted.push({ event: fast, raw: fmt === 'canonical' && mapped.events.length === 1 ? text : JSON.stringify(candidate), origin: rec.origin });
+        accepted.push(this.envelope(rec, fast, text, candidate, mapped.events.length));
         continue;
       }
       let r = EventSchema.safeParse(candidate);
@@ -161,13 +161,18 @@ export class Normalizer {
         out.deadLetters.push(deadLetter(rec, 'schema', formatIssues(r.error.issues, known) + which, fmt, this.now()));
         return; // a record maps whole or not at all, so a replay after a fix stores it once
       }
-      accepted.push({
-        event: r.data,
-        raw: fmt === 'canonical' && mapped.events.length === 1 ? text : JSON.stringify(candidate),
-        origin: rec.origin,
-      });
+      accepted.push(this.envelope(rec, r.data, text, candidate, mapped.events.length));
     }
     for (const e of accepted) out.events.push(e);
+  }
+
+  /** A canonical record's raw JSON is its line (and its bytes); an adapter's is the mapped object. */
+  private envelope(rec: RawRecord, event: CanonicalEvent, text: string, candidate: unknown, mappedCount: number): Envelope {
+    if (this.adapter.name !== 'canonical' || mappedCount !== 1) return { event, raw: JSON.stringify(candidate), origin: rec.origin };
+    const env: Envelope = { event, raw: text, origin: rec.origin };
+    // The decoder drops a leading byte-order mark: then the bytes are not the text.
+    if (this.adapter.framing === 'ndjson' && !(rec.bytes[0] === 0xef && rec.bytes[1] === 0xbb && rec.bytes[2] === 0xbf)) env.rawBytes = rec.bytes;
+    return env;
   }
 }
 

@@ -12,6 +12,7 @@
  * const a = await TableAppender.create(db.connection, 'alerts');
  * await db.transaction(() => a.append(db.connection, [{ ts: Date.now(), state: 'firing', ... }]));
  */
+import { isUtf8 } from 'node:buffer';
 import { endianness } from 'node:os';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBTypeId, DuckDBVector, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
@@ -267,10 +268,32 @@ export class TableAppender {
     }
   }
 
+  /** Bytes inline in the string header at row `r`, or queued for the vector's heap. */
+  private putBytes(column: Column, r: number, b: Buffer): void {
+    const w = r * 4;
+    column.words[w] = 0;
+    column.words[w + 1] = 0;
+    column.words[w + 2] = 0;
+    column.words[w + 3] = 0;
+    if (b.length <= INLINE_BYTES) {
+      column.words[w] = b.length;
+      column.bytes.set(b, r * 16 + 4);
+    } else {
+      this.longRows.push(r);
+      this.longValues.push(b);
+    }
+  }
+
   /** Writes one non-null value at row `r` of the column's buffer (or queues a long string). */
   private put(column: Column, r: number, v: Value): void {
     switch (column.kind) {
       case 'varchar': {
+        if (Buffer.isBuffer(v) && isUtf8(v)) {
+          // Bytes for a text column are its UTF-8 encoding: no string to encode (invalid bytes are
+          // decoded with replacement characters below, as String() does; DuckDB would store NULL).
+          this.putBytes(column, r, v);
+          return;
+        }
         const s = typeof v === 'string' ? v : String(v);
         if (!writeInline(column, r, s)) {
           this.longRows.push(r);
@@ -278,22 +301,9 @@ export class TableAppender {
         }
         return;
       }
-      case 'blob': {
-        const b = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
-        const w = r * 4;
-        column.words[w] = 0;
-        column.words[w + 1] = 0;
-        column.words[w + 2] = 0;
-        column.words[w + 3] = 0;
-        if (b.length <= INLINE_BYTES) {
-          column.words[w] = b.length;
-          column.bytes.set(b, r * 16 + 4);
-        } else {
-          this.longRows.push(r);
-          this.longValues.push(b);
-        }
+      case 'blob':
+        this.putBytes(column, r, Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
         return;
-      }
       case 'ts': {
         const us = micros(v);
         if (typeof us === 'bigint') {

@@ -49,7 +49,8 @@ export function ledgerGetters(ingestedAt: () => number): Getters<Envelope> {
     customer_id: (env) => str((env.event as { customerId?: unknown }).customerId),
     origin: (env) => describeOrigin(env.origin),
     ingested_at: () => ingestedAt(),
-    raw: (env) => env.raw,
+    // The input line's bytes when there are (no second UTF-8 encoding of the string).
+    raw: (env) => env.rawBytes ?? env.raw,
   };
 }
 

@@ -15,6 +15,14 @@ describe('normalizer', () => {
     expect(events[0]!.origin).toEqual({ kind: 'file', name: 'in.ndjson', line: 7 });
   });
 
+  it('hands the store the line's exact bytes only where they are the raw text (not after a byte-order mark)', () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)]);
+    const { events } = n.normalize([rec(good, 1), rec(bom, 2)]);
+    expect(events[0]!.rawBytes!.equals(Buffer.from(events[0]!.raw))).toBe(true);
+    expect(events[1]!.raw).toBe(good);
+    expect(events[1]!.rawBytes).toBeUndefined();
+  });
+
   it('sends every kind of bad record to dead letters with its bytes, origin and a reason', () => {
     const bad = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"\xff\xfe"}
     const cases: [RawRecord, string, RegExp][] = [

@@ -102,6 +102,19 @@ describe('table appender', () => {
     await db.close();
   });
 
+  it('stores bytes given for a text column as the text they encode, invalid UTF-8 as String() decodes it', async () => {
+    const db = await Database.open(join(dir, 'bytes.duckdb'), { migrate: false });
+    await db.run(TABLE);
+    const a = await TableAppender.create(db.connection, 't');
+    const bad = Buffer.from([0x61, 0xff, 0xfe, 0x62, ...Buffer.from('-long-enough-to-leave-the-header')]);
+    const rows = [...TEXTS.map((s) => Buffer.from(s)), bad, Buffer.from([0xc3])].map((s, n) => ({ n, s }));
+    await db.transaction(() => a.append(db.connection, rows));
+    const back = await db.query<{ s: string }>('SELECT s FROM t ORDER BY n');
+    expect(back.map((r) => r.s)).toEqual(rows.map((r) => r.s.toString('utf8')));
+    expect(back.at(-2)!.s).toBe('a\ufffd\ufffdb-long-enough-to-leave-the-header');
+    await db.close();
+  });
+
   it('refuses a value its column cannot hold, naming table, column, value and row, and the transaction keeps nothing', async () => {
     const db = await Database.open(join(dir, 'bad.duckdb'), { migrate: false });
     await db.run(TABLE);
