@@ -173,6 +173,48 @@ INSERT INTO triage_targets VALUES
   ('critical', '*', 900), ('high', '*', 3600), ('normal', '*', 14400), ('low', '*', 86400)
 ON CONFLICT DO NOTHING;
 
+-- Per-conversation facts behind view conversations, kept by the store as data arrives
+-- (sql/views/19_conversation_facts.sql, src/store/conversation-facts.ts). Each *_k column is the
+-- ordering key (event microseconds × 2^64 + hash of the event id) of the value beside it, so
+-- partial rows merge in any arrival order. conversation_facts: one row per conversation, as of
+-- its last compaction; conversation_facts_delta: the batches' partial rows since.
+CREATE TABLE IF NOT EXISTS conversation_facts (
+  brand              VARCHAR NOT NULL,
+  conversation_id    VARCHAR NOT NULL,
+  first_message_k    HUGEINT,
+  first_channel      VARCHAR,           -- the first message's channel
+  first_message_at   TIMESTAMPTZ,
+  first_inbound_at   TIMESTAMPTZ,
+  first_outbound_at  TIMESTAMPTZ,       -- first public outbound message
+  msg_customer_k     HUGEINT,
+  msg_customer_id    VARCHAR,           -- customer of the first message that names one
+  inbound_messages   BIGINT NOT NULL,
+  outbound_messages  BIGINT NOT NULL,   -- public ones
+  ticket_events      BIGINT NOT NULL,   -- 0: no ticket
+  ticket_opened_at   TIMESTAMPTZ,       -- first `opened` event
+  first_ticket_at    TIMESTAMPTZ,
+  initial_severity_k HUGEINT,
+  initial_severity   VARCHAR,
+  severity_k         HUGEINT,
+  severity           VARCHAR,           -- latest
+  ticket_channel_k   HUGEINT,
+  ticket_channel     VARCHAR,
+  ticket_customer_k  HUGEINT,
+  ticket_customer_id VARCHAR,
+  topic_k            HUGEINT,
+  topic              VARCHAR,
+  last_action_k      HUGEINT,
+  last_action        VARCHAR,
+  last_solved_at     TIMESTAMPTZ        -- latest solved or closed event
+);
+CREATE TABLE IF NOT EXISTS conversation_facts_delta AS SELECT * FROM conversation_facts LIMIT 0;
+-- How far the facts have read messages and tickets (rowid of the next row to summarize).
+CREATE TABLE IF NOT EXISTS conversation_facts_marks (
+  relation        VARCHAR PRIMARY KEY,  -- messages, tickets
+  next_rowid      BIGINT NOT NULL
+);
+INSERT INTO conversation_facts_marks VALUES ('messages', 0), ('tickets', 0) ON CONFLICT DO NOTHING;
+
 -- Every config that shaped results in this file (scoring, detectors, alert rules), by hash.
 CREATE TABLE IF NOT EXISTS config_versions (
   config_hash     VARCHAR PRIMARY KEY,
@@ -309,11 +351,14 @@ CREATE TABLE IF NOT EXISTS silence_business_hours (
   to_minute       INTEGER NOT NULL
 );
 
--- Which alerts each notification covered: one row per (notification, alert). Kept apart from
--- `alerts` so a grouped notification of thousands of customers is thousands of small rows, not one
--- huge JSON value repeated at every re-notify (that made checkpoints run out of memory).
+-- Which alerts each notification covered, as changes: an alert `joined` with the first
+-- notification of its group that listed it and `left` with the last one (every notification of the
+-- group in between listed it too). Re-notifying a group of thousands adds no rows; view
+-- alert_episodes counts each alert's notifications from these runs (sql/views/18_alerts.sql).
 CREATE TABLE IF NOT EXISTS alert_notification_members (
   notification_id VARCHAR NOT NULL,     -- alerts.alert_id of the `notified` row
   alert_id        VARCHAR NOT NULL,     -- an alert episode it covered
-  ts              TIMESTAMPTZ NOT NULL  -- when the notification was made (pipeline clock)
+  ts              TIMESTAMPTZ NOT NULL, -- when that notification was made (pipeline clock)
+  change          VARCHAR               -- joined, left (NULL only in files made before: one row per notification and alert, migrated at open)
 );
+ALTER TABLE alert_notification_members ADD COLUMN IF NOT EXISTS change VARCHAR;

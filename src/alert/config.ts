@@ -242,6 +242,15 @@ export const AlertsConfig = z
       .default([{ source_rules: ['brand_silence', 'spike'], target_rules: ['customer_silence', 'customer_silence_warning', 'promise'], equal: ['brand'] }])
       .describe('while a brand-level alert fires, per-conversation alerts of that brand are held back (stored, not sent)'),
     sinks: z.array(SinkConfig).default([{ type: 'stdout', format: 'text' }]).describe('where notifications go; [] for nowhere'),
+    max_alerts_listed: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(20)
+      .describe(
+        'most alerts a grouped notification lists one by one (newcomers first, then the longest firing, then the resolved); its count and summary cover all, `truncated` says how many were left out, so a page about 10,000 waiting customers stays small',
+      ),
     replay_hold_secs: z
       .number()
       .min(0)

@@ -13,7 +13,8 @@
  * engine.apply([{ rule: 'customer_silence', key: 'acme|c1', brand: 'acme', active: true, at: t, severity: 'warning', summary: 'waiting', labels: {}, values: {} }], t);
  * engine.advance(t + 60_000);
  */
-import type { AlertInstance, AlertNotification, AlertSeverity } from './sink.js';
+import { MemberHeap } from './member-heap.js';
+import type { AlertInstance, AlertNotification, AlertSeverity, MembershipChanges } from './sink.js';
 import { TimerHeap, type Timer } from './timers.js';
 
 /** One rule's lifecycle and notification settings, in milliseconds. */
@@ -81,7 +82,6 @@ export interface AlertRecord {
   groupKey?: string;
   notifyState?: 'firing' | 'resolved';
   count: number;
-  memberIds?: string[];
   reason?: string;
 }
 
@@ -102,6 +102,43 @@ export interface RestoredAlert {
   notified: boolean;
   /** When its group last notified before the restart (its flushes continue on that grid). */
   groupNotifiedAt?: number;
+  /** The id of that notification. */
+  groupNotificationId?: string;
+  /**
+   * It was in its group's last notification before the restart and its run of notifications goes
+   * on (no `left` member row yet). Default: `notified`.
+   */
+  listed?: boolean;
+}
+
+/**
+ * One change of a group notification's membership, a row of `alert_notification_members`: an
+ * alert `joined` with the notification that first listed it, and `left` with the last one that
+ * listed it (a resolved notification, or the one before it was held back or left quietly). Every
+ * notification of the group between the two listed it, so re-notifications add no rows.
+ */
+export interface MemberChange {
+  notificationId: string;
+  /** When that notification was made. */
+  at: number;
+  alertId: string;
+  change: 'joined' | 'left';
+}
+
+/** What a grouped notification's sentence is made from, without a pass over every member. */
+export interface GroupView {
+  /** Firing alerts of the group not held back. */
+  firing: number;
+  /** Some of them: the newcomers since the last notification first, then the longest firing. */
+  sample: AlertInstance[];
+  /** Alerts resolved since the last notification that this one tells about. */
+  resolved: AlertInstance[];
+  /** Firing alerts held back by inhibition. */
+  inhibited: number;
+  /** Firing alerts by the value of a label (`channel`, `kind`), most first. */
+  breakdown(label: string): [string, number][];
+  /** The longest wait among the firing alerts at the notification time (their `*wait*_secs`-like values grown since they fired). */
+  longestWaitSecs: number | undefined;
 }
 
 export interface GroupInfo {
@@ -127,14 +164,23 @@ export interface EngineHooks {
   /** The link and query of a grouped notification. */
   groupLink?(g: GroupInfo): Drilldown | undefined;
   /** The sentence of a grouped notification (more than one alert). */
-  groupSummary?(g: GroupInfo, firing: AlertInstance[], resolved: AlertInstance[], inhibited: number): string;
+  groupSummary?(g: GroupInfo, view: GroupView): string;
+  /** A change of a notification group's membership (rows of alert_notification_members). */
+  member?(c: MemberChange): void;
 }
 
 export interface EngineOptions {
   rules: RuleSettings[];
   inhibit?: InhibitSettings[];
   hooks: EngineHooks;
+  /** Most alerts a notification lists in `alerts` (the rest are counted in `truncated`); default 20. */
+  maxListed?: number;
+  /** Labels whose values grouped notifications count (summaries: "chat 120, social 70"). */
+  breakdownLabels?: string[];
 }
+
+/** Label values a group counts its firing members by, for the summaries. */
+export const DEFAULT_BREAKDOWN_LABELS = ['channel', 'kind'];
 
 interface Alert {
   id: string;
@@ -161,13 +207,37 @@ interface Alert {
   restored: boolean;
   /** What the detector said when the condition ended ("Spike over: ..."), if it said something new. */
   endSummary: string | undefined;
+  /** Where it is in its group: sent when not held back, or held back by inhibition. */
+  slot: 'firing' | 'held' | undefined;
+  /** In its group's last notification, and the run of notifications listing it goes on. */
+  listed: boolean;
+  /** Taken over from another instance as notified: joins the next notification without paging for it. */
+  quiet: boolean;
+  /** Changes whenever it leaves the group's firing set or its heap keys change (stale heap entries). */
+  stamp: number;
 }
 
 interface Group extends GroupInfo {
   settings: RuleSettings;
+  /** Firing members not held back, in the order they came in (the longest firing first). */
   firing: Map<string, Alert>;
-  resolved: Map<string, { instance: AlertInstance; notified: boolean }>;
-  lastFiringIds: Set<string>;
+  /** Firing members held back by inhibition. */
+  held: Map<string, Alert>;
+  resolved: Map<string, { instance: AlertInstance; notified: boolean; alert: Alert }>;
+  /** Firing members not listed yet: the next notification's newcomers. */
+  joins: Set<Alert>;
+  /** Listed members that are not firing-and-sent any more (held back or resolved): their run ends at the next flush. */
+  listedOut: Set<Alert>;
+  /** Keys whose run ended without a resolved notification since the last notification (sinks that keep state drop them). */
+  leftKeys: string[];
+  /** The last notification: where runs that end without being listed again end. */
+  last: { id: string; at: number } | undefined;
+  /** Firing members per label and value; and per severity rank. */
+  counts: Map<string, Map<string, number>>;
+  severities: [number, number, number];
+  /** Firing members by wait grown (`*wait*_secs` − start) and by earliest start. */
+  waits: MemberHeap<Alert>;
+  starts: MemberHeap<Alert>;
   lastNotifiedAt: number;
   flushedOnce: boolean;
   timer: Timer<TimerValue> | undefined;
@@ -198,12 +268,18 @@ export class AlertEngine {
   private idsAt = { t: Number.NaN, ids: new Set<string>() };
   /** The engine's time: never goes back. */
   private t = Number.NEGATIVE_INFINITY;
+  private readonly maxListed: number;
+  private readonly breakdownLabels: string[];
+  /** An inhibiting alert started or stopped holding something back: members' held state is re-read at the next flush. */
+  private inhibitionDirty = false;
 
   constructor(options: EngineOptions) {
     for (const r of options.rules) this.rules.set(r.name, r);
     this.inhibit = options.inhibit ?? [];
     this.sources = this.inhibit.map(() => new Map());
     this.hooks = options.hooks;
+    this.maxListed = Math.max(1, options.maxListed ?? 20);
+    this.breakdownLabels = options.breakdownLabels ?? DEFAULT_BREAKDOWN_LABELS;
   }
 
   get now(): number {
@@ -289,10 +365,8 @@ export class AlertEngine {
         return;
       }
       this.confirm(a, s.at);
-      a.severity = rule.severity ?? s.severity;
+      this.update(a, rule.severity ?? s.severity, { ...s.labels, brand: s.brand }, s.values);
       a.summary = s.summary;
-      a.labels = { ...s.labels, brand: s.brand };
-      Object.assign(a.values, s.values);
       if (!a.conditionActive) {
         // The condition came back inside keep_firing_for: still the same firing alert, no new page.
         a.conditionActive = true;
@@ -349,19 +423,24 @@ export class AlertEngine {
         notified: r.notified,
         restored: true,
         endSummary: undefined,
+        slot: undefined,
+        listed: r.notified && (r.listed ?? true),
+        quiet: false,
+        stamp: 0,
       };
       this.alerts.set(a.key, a);
       if (Number.isFinite(graceMs)) a.expiry = this.timers.add(this.t + graceMs, PRIO_ALERT, { type: 'expire', alert: a });
       this.sourceIndex(a, true);
       if (!rule.notify) continue;
       const g = this.groupFor(a);
-      a.group = g;
-      g.firing.set(a.key, a);
       if (a.notified) {
-        g.lastFiringIds.add(a.id);
         g.flushedOnce = true;
         g.lastNotifiedAt = r.groupNotifiedAt !== undefined && r.groupNotifiedAt <= this.t ? r.groupNotifiedAt : this.t;
+        if (r.groupNotificationId !== undefined && r.groupNotifiedAt !== undefined && (!g.last || g.last.at < r.groupNotifiedAt)) {
+          g.last = { id: r.groupNotificationId, at: r.groupNotifiedAt };
+        }
       }
+      this.join(g, a);
       if (!g.timer && g.flushedOnce && g.lastNotifiedAt < this.t) {
         // Flushes went on every group_interval since the last notification: the next one is where
         // it would have been without the restart (the same pages at the same times as one run).
@@ -394,8 +473,7 @@ export class AlertEngine {
       if (a.expiry) a.expiry.cancelled = true;
       a.expiry = undefined;
       a.conditionActive = false;
-      a.notified = false;
-      a.group?.lastFiringIds.delete(a.id);
+      this.leaveQuietly(a);
       this.resolve(a, reason);
       n++;
     }
@@ -424,6 +502,10 @@ export class AlertEngine {
       notified,
       restored: false,
       endSummary: undefined,
+      slot: undefined,
+      listed: false,
+      quiet: false,
+      stamp: 0,
     };
     const d = this.hooks.alertLink?.(this.instance(alert, 'firing'));
     alert.link = d?.link;
@@ -443,10 +525,9 @@ export class AlertEngine {
     this.sourceIndex(a, true);
     if (!rule.notify) return;
     const g = this.groupFor(a);
-    a.group = g;
-    g.firing.set(a.key, a);
     g.resolved.delete(a.key);
-    g.lastFiringIds.add(a.id);
+    a.quiet = true;
+    this.join(g, a);
     if (!g.flushedOnce) {
       g.flushedOnce = true;
       g.lastNotifiedAt = this.t;
@@ -459,8 +540,7 @@ export class AlertEngine {
     if (a.timer) a.timer.cancelled = true;
     a.timer = undefined;
     a.conditionActive = false;
-    a.notified = false;
-    a.group?.lastFiringIds.delete(a.id);
+    this.leaveQuietly(a);
     this.resolve(a, 'handed over: another instance owns this brand now and carries the alert on');
   }
 
@@ -469,8 +549,7 @@ export class AlertEngine {
     if (a.restored) {
       a.conditionActive = false;
       // Its end is a guess: no "resolved" page, and its leaving is no change worth one.
-      a.notified = false;
-      a.group?.lastFiringIds.delete(a.id);
+      this.leaveQuietly(a);
       this.resolve(a, 'not confirmed by its detector after a restart');
       return;
     }
@@ -510,9 +589,8 @@ export class AlertEngine {
     this.sourceIndex(a, true);
     if (!a.rule.notify) return;
     const g = this.groupFor(a);
-    a.group = g;
-    g.firing.set(a.key, a);
     g.resolved.delete(a.key);
+    this.join(g, a);
     this.schedule(g);
   }
 
@@ -523,8 +601,8 @@ export class AlertEngine {
     this.record(a, 'resolved', this.t, { endedAt: this.t, inhibitedBy: this.inhibitor(a), ...(reason ? { reason } : {}), ...(a.endSummary ? { summary: a.endSummary } : {}) });
     const g = a.group;
     if (!g) return;
-    g.firing.delete(a.key);
-    g.resolved.set(a.key, { instance: this.instance(a, 'resolved', this.t), notified: a.notified });
+    this.leave(g, a);
+    g.resolved.set(a.key, { instance: this.instance(a, 'resolved', this.t), notified: a.notified, alert: a });
     this.schedule(g);
   }
 
@@ -539,8 +617,16 @@ export class AlertEngine {
         labels,
         settings: a.rule,
         firing: new Map(),
+        held: new Map(),
         resolved: new Map(),
-        lastFiringIds: new Set(),
+        joins: new Set(),
+        listedOut: new Set(),
+        leftKeys: [],
+        last: undefined,
+        counts: new Map(this.breakdownLabels.map((l) => [l, new Map<string, number>()])),
+        severities: [0, 0, 0],
+        waits: new MemberHeap(),
+        starts: new MemberHeap(),
         lastNotifiedAt: Number.NEGATIVE_INFINITY,
         flushedOnce: false,
         timer: undefined,
@@ -556,57 +642,128 @@ export class AlertEngine {
     g.timer = this.timers.add(this.t + wait, PRIO_FLUSH, { type: 'flush', group: g });
   }
 
-  /** Alertmanager's flush: notify when the set of firing alerts changed, some resolved, or re-notify is due. */
+  /**
+   * Alertmanager's flush: notify when alerts joined the group since the last notification, some
+   * resolved, or re-notify is due. It reads what the group keeps up to date as alerts come and go
+   * (counts, newcomers, leavers), so it costs what changed plus the alerts it lists, not the size
+   * of the group: a group of 10,000 waiting customers re-notified every hour for days stays cheap.
+   */
   private flush(g: Group): void {
+    if (this.inhibitionDirty) this.refreshInhibition();
     const now = this.t;
-    const firing: Alert[] = [];
-    let inhibited = 0;
-    for (const a of g.firing.values()) {
-      if (this.inhibitor(a)) inhibited++;
-      else firing.push(a);
-    }
     const s = g.settings;
-    const resolved = s.notifyResolved ? [...g.resolved.values()].filter((r) => r.notified).map((r) => r.instance) : [];
-    const ids = new Set(firing.map((a) => a.id));
+    const resolved = s.notifyResolved ? [...g.resolved.values()].filter((r) => r.notified) : [];
     // As Alertmanager's dedup: page for alerts not in the last notification, for notified alerts
     // that resolved (when resolved notifications are on), or when re-notify is due. An alert that
-    // leaves quietly (held back, or resolved with notify_resolved off) is no reason to page.
-    const news = [...ids].some((id) => !g.lastFiringIds.has(id));
-    if (firing.length > 0 && (news || resolved.length > 0 || now - g.lastNotifiedAt >= s.renotifyMs)) {
-      const instances = firing.map((a) => this.instance(a, 'firing'));
-      this.send(g, 'firing', instances, resolved, inhibited);
-      for (const a of firing) a.notified = true;
+    // leaves quietly (held back, or resolved with notify_resolved off) is no reason to page; nor
+    // is one taken over from another instance, which paged for it already.
+    let news = false;
+    for (const a of g.joins) {
+      if (!a.quiet) {
+        news = true;
+        break;
+      }
+    }
+    if (g.firing.size > 0 && (news || resolved.length > 0 || now - g.lastNotifiedAt >= s.renotifyMs)) {
+      this.send(g, 'firing', resolved);
       g.lastNotifiedAt = now;
-      g.lastFiringIds = ids;
-    } else if (firing.length === 0) {
-      if (resolved.length > 0) this.send(g, 'resolved', [], resolved, inhibited);
-      g.lastFiringIds = ids;
+    } else if (g.firing.size === 0) {
+      if (resolved.length > 0) this.send(g, 'resolved', resolved);
+      else this.endRuns(g);
     }
     g.flushedOnce = true;
     g.resolved.clear();
-    if (g.firing.size === 0) this.groups.delete(g.key);
-    else this.schedule(g);
+    if (g.firing.size + g.held.size === 0) {
+      this.endRuns(g);
+      this.groups.delete(g.key);
+    } else this.schedule(g);
   }
 
-  private send(g: Group, state: 'firing' | 'resolved', firing: AlertInstance[], resolved: AlertInstance[], inhibited: number): void {
+  /** Runs of listed alerts that are not listed any more end at the group's last notification. */
+  private endRuns(g: Group): void {
+    for (const a of g.listedOut) {
+      a.listed = false;
+      g.leftKeys.push(a.key);
+      if (g.last) this.hooks.member?.({ notificationId: g.last.id, at: g.last.at, alertId: a.id, change: 'left' });
+    }
+    g.listedOut.clear();
+  }
+
+  private send(g: Group, state: 'firing' | 'resolved', resolvedEntries: { instance: AlertInstance; alert: Alert }[]): void {
     const now = this.t;
-    const members = state === 'firing' ? firing : resolved;
-    const all = [...firing, ...resolved];
-    const single = all.length === 1 ? all[0] : undefined;
-    const severity = members.reduce<AlertSeverity>((m, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[m] ? a.severity : m), 'info');
-    const values: Record<string, number> = {};
-    for (const a of members) for (const [k, v] of Object.entries(a.values)) if (!(k in values) || v > values[k]!) values[k] = v;
-    values.count = members.length;
-    values.resolved = resolved.length;
-    values.inhibited = inhibited;
     if (this.idsAt.t !== now) this.idsAt = { t: now, ids: new Set() };
     let id = `${g.key}@${iso(now)}`;
     for (let n = 2; this.idsAt.ids.has(id); n++) id = `${g.key}@${iso(now)}#${n}`;
     this.idsAt.ids.add(id);
+
+    // Membership changes: newcomers join with this notification; resolved ones listed here end
+    // their run with it; listed ones not listed now (held back, resolved quietly) ended with the last.
+    const joined: AlertInstance[] = [];
+    const member = (alertId: string, change: 'joined' | 'left') => this.hooks.member?.({ notificationId: id, at: now, alertId, change });
+    if (state === 'firing') {
+      for (const a of g.joins) {
+        member(a.id, 'joined');
+        a.listed = true;
+        a.notified = true;
+        a.quiet = false;
+        joined.push(this.instance(a, 'firing'));
+      }
+      g.joins.clear();
+    }
+    const resolved: AlertInstance[] = [];
+    for (const r of resolvedEntries) {
+      if (!r.alert.listed) member(r.alert.id, 'joined');
+      member(r.alert.id, 'left');
+      r.alert.listed = false;
+      g.listedOut.delete(r.alert);
+      resolved.push(r.instance);
+    }
+    this.endRuns(g);
+    const left = g.leftKeys;
+    g.leftKeys = [];
+    g.last = { id, at: now };
+
+    // What people read: the newcomers, then the longest firing, then the resolved; at most maxListed.
+    const listed: AlertInstance[] = [];
+    if (state === 'firing') {
+      const seen = new Set<string>();
+      for (const i of joined) {
+        if (listed.length >= this.maxListed) break;
+        listed.push(i);
+        seen.add(i.key);
+      }
+      for (const a of g.firing.values()) {
+        if (listed.length >= this.maxListed) break;
+        if (!seen.has(a.key)) listed.push(this.instance(a, 'firing'));
+      }
+    }
+    for (const i of resolved) {
+      if (listed.length >= this.maxListed) break;
+      listed.push(i);
+    }
+    const firingCount = state === 'firing' ? g.firing.size : 0;
+    const total = firingCount + resolved.length;
+    const single = total === 1 ? listed[0] : undefined;
+    const members = state === 'firing' ? listed.filter((a) => a.state === 'firing') : resolved;
+    const severity =
+      state === 'firing'
+        ? g.severities[2] > 0
+          ? 'critical'
+          : g.severities[1] > 0
+            ? 'warning'
+            : 'info'
+        : resolved.reduce<AlertSeverity>((m, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[m] ? a.severity : m), 'info');
+    // The largest of each value among the alerts listed (not among all: that would be a pass over the group).
+    const values: Record<string, number> = {};
+    for (const a of members) for (const [k, v] of Object.entries(a.values)) if (!(k in values) || v > values[k]!) values[k] = v;
+    const inhibited = g.held.size;
+    values.count = state === 'firing' ? firingCount : resolved.length;
+    values.resolved = resolved.length;
+    values.inhibited = inhibited;
     const info: GroupInfo = { key: g.key, rule: g.rule, brand: g.brand, labels: g.labels, at: now };
-    const summary = single
-      ? single.summary
-      : (this.hooks.groupSummary?.(info, firing, resolved, inhibited) ?? defaultGroupSummary(info, firing, resolved));
+    const view = this.view(g, state, listed, resolved, now);
+    const summary = single ? single.summary : (this.hooks.groupSummary?.(info, view) ?? defaultGroupSummary(info, view));
+    const startsAt = state === 'firing' ? -(g.starts.top((a) => this.inFiring(g, a))?.key ?? -now) : Math.min(...resolved.map((a) => a.startsAt));
     const n: AlertNotification = {
       id,
       at: now,
@@ -618,13 +775,18 @@ export class AlertEngine {
       summary,
       labels: single ? { ...single.labels, ...g.labels } : { ...g.labels },
       values,
-      startsAt: Math.min(...members.map((a) => a.startsAt)),
-      count: members.length,
+      startsAt,
+      count: values.count,
       ...(single ? { link: single.link, query: single.query } : this.hooks.groupLink?.(info)),
-      alerts: all,
+      alerts: listed,
       inhibited,
     };
-    if (state === 'resolved') n.endsAt = Math.max(...members.map((a) => a.endsAt ?? now));
+    if (total > listed.length) n.truncated = total - listed.length;
+    if (state === 'resolved') n.endsAt = Math.max(...resolved.map((a) => a.endsAt ?? now));
+    // For sinks that keep each alert's state (Alertmanager): what changed. Not enumerable, so the
+    // JSON of a notification (webhook, Kafka, stdout) stays bounded by maxListed.
+    const changes: MembershipChanges = { joined, resolved, left };
+    Object.defineProperty(n, 'changes', { value: changes, enumerable: false });
     this.hooks.notify(n);
     this.hooks.record({
       state: 'notified',
@@ -645,8 +807,152 @@ export class AlertEngine {
       groupKey: g.key,
       notifyState: state,
       count: n.count,
-      memberIds: all.map((a) => a.id),
     });
+  }
+
+  private view(g: Group, state: 'firing' | 'resolved', listed: AlertInstance[], resolved: AlertInstance[], now: number): GroupView {
+    const firing = state === 'firing';
+    const wait = firing ? g.waits.top((a) => this.inFiring(g, a)) : undefined;
+    return {
+      firing: firing ? g.firing.size : 0,
+      sample: listed.filter((a) => a.state === 'firing'),
+      resolved,
+      inhibited: g.held.size,
+      breakdown: (label) => {
+        const m = firing ? g.counts.get(label) : undefined;
+        if (!m) return [];
+        return [...m].filter((e) => e[1] > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      },
+      longestWaitSecs: wait ? Math.max(0, (wait.key + now) / 1000) : undefined,
+    };
+  }
+
+  private inFiring(g: Group, a: Alert): boolean {
+    return a.group === g && a.slot === 'firing';
+  }
+
+  /** Wait grown since the start: `*wait*_secs`-like value (ms) minus the start, so + now gives the wait now. */
+  private waitKey(a: Alert): number | undefined {
+    let max: number | undefined;
+    for (const [k, v] of Object.entries(a.values)) {
+      if (!WAIT_VALUE.test(k)) continue;
+      const w = v * 1000 - a.activeAt;
+      if (max === undefined || w > max) max = w;
+    }
+    return max;
+  }
+
+  /** An alert enters a group: sent with its next notification, or held back while inhibited. */
+  private join(g: Group, a: Alert): void {
+    a.group = g;
+    if (this.inhibitor(a)) {
+      a.slot = 'held';
+      g.held.set(a.key, a);
+      if (a.listed) g.listedOut.add(a);
+      return;
+    }
+    this.enterFiring(g, a);
+    if (a.listed) g.listedOut.delete(a);
+    else g.joins.add(a);
+  }
+
+  /** An alert leaves its group's firing or held members (resolved). */
+  private leave(g: Group, a: Alert): void {
+    if (a.slot === 'firing') this.leaveFiring(g, a);
+    else if (a.slot === 'held') g.held.delete(a.key);
+    a.slot = undefined;
+    g.joins.delete(a);
+    if (a.listed) g.listedOut.add(a);
+  }
+
+  /** Its end is no news (handed over, not confirmed after a restart): its run ends with the last notification, without a resolved one. */
+  private leaveQuietly(a: Alert): void {
+    a.notified = false;
+    const g = a.group;
+    if (!g || !a.listed) return;
+    a.listed = false;
+    g.listedOut.delete(a);
+    g.leftKeys.push(a.key);
+    if (g.last) this.hooks.member?.({ notificationId: g.last.id, at: g.last.at, alertId: a.id, change: 'left' });
+  }
+
+  private enterFiring(g: Group, a: Alert): void {
+    a.slot = 'firing';
+    g.firing.set(a.key, a);
+    this.count(g, a, 1);
+    a.stamp++;
+    const w = this.waitKey(a);
+    if (w !== undefined) g.waits.push(w, a);
+    g.starts.push(-a.activeAt, a);
+  }
+
+  private leaveFiring(g: Group, a: Alert): void {
+    g.firing.delete(a.key);
+    this.count(g, a, -1);
+    a.stamp++;
+    // Stale entries are dropped as they surface; churn without notifications could pile them up.
+    if (g.starts.size > 2 * g.firing.size + 64) {
+      g.starts.rebuild(g.firing.values(), (m) => -m.activeAt);
+      g.waits.rebuild(g.firing.values(), (m) => this.waitKey(m));
+    }
+  }
+
+  private count(g: Group, a: Alert, d: 1 | -1): void {
+    for (const [label, m] of g.counts) {
+      const raw = a.labels[label];
+      if (!raw) continue;
+      const n = (m.get(raw) ?? 0) + d;
+      if (n > 0) m.set(raw, n);
+      else m.delete(raw);
+    }
+    g.severities[SEVERITY_RANK[a.severity]]! += d;
+  }
+
+  /** A detector confirmed the condition with new numbers: the group's counts follow. */
+  private update(a: Alert, severity: AlertSeverity, labels: Record<string, string>, values: Record<string, number>): void {
+    const g = a.group;
+    const firing = g !== undefined && a.slot === 'firing';
+    if (firing) this.count(g, a, -1);
+    a.severity = severity;
+    a.labels = labels;
+    Object.assign(a.values, values);
+    if (!firing) {
+      if (g && a.slot === 'held') this.setHeld(g, a, this.inhibitor(a) !== undefined);
+      return;
+    }
+    this.count(g, a, 1);
+    a.stamp++;
+    const w = this.waitKey(a);
+    if (w !== undefined) g.waits.push(w, a);
+    g.starts.push(-a.activeAt, a);
+    // New labels may match another inhibiting alert.
+    this.setHeld(g, a, this.inhibitor(a) !== undefined);
+  }
+
+  /** Re-reads which members are held back, after an inhibiting alert started or ended (rare: O(alerts)). */
+  private refreshInhibition(): void {
+    this.inhibitionDirty = false;
+    for (const a of this.alerts.values()) {
+      const g = a.group;
+      if (!g || !a.slot) continue;
+      this.setHeld(g, a, this.inhibitor(a) !== undefined);
+    }
+  }
+
+  private setHeld(g: Group, a: Alert, held: boolean): void {
+    if (!a.slot || held === (a.slot === 'held')) return;
+    if (held) {
+      this.leaveFiring(g, a);
+      a.slot = 'held';
+      g.held.set(a.key, a);
+      g.joins.delete(a);
+      if (a.listed) g.listedOut.add(a);
+    } else {
+      g.held.delete(a.key);
+      this.enterFiring(g, a);
+      if (a.listed) g.listedOut.delete(a);
+      else g.joins.add(a);
+    }
   }
 
   /** The key of a firing alert that holds this one back, if any. */
@@ -668,11 +974,17 @@ export class AlertEngine {
       const m = this.sources[i]!;
       let set = m.get(k);
       if (firing) {
-        if (!set) m.set(k, (set = new Set()));
+        if (!set) {
+          m.set(k, (set = new Set()));
+          this.inhibitionDirty = true;
+        }
         set.add(a.key);
       } else if (set) {
         set.delete(a.key);
-        if (set.size === 0) m.delete(k);
+        if (set.size === 0) {
+          m.delete(k);
+          this.inhibitionDirty = true;
+        }
       }
     }
   }
@@ -737,8 +1049,11 @@ function equalKey(labels: readonly string[], values: Record<string, string>): st
   return labels.map((l) => values[l] ?? '').join('\u0000');
 }
 
-function defaultGroupSummary(g: GroupInfo, firing: AlertInstance[], resolved: AlertInstance[]): string {
-  if (firing.length === 0) return `Resolved: ${resolved.length} ${g.rule} alerts for ${g.brand}`;
-  const more = firing.length > 1 ? ` (and ${firing.length - 1} more)` : '';
-  return `${firing.length} ${g.rule} alerts firing for ${g.brand}: ${firing[0]!.summary}${more}`;
+function defaultGroupSummary(g: GroupInfo, v: GroupView): string {
+  if (v.firing === 0) return `Resolved: ${v.resolved.length} ${g.rule} alerts for ${g.brand}`;
+  const more = v.firing > 1 ? ` (and ${v.firing - 1} more)` : '';
+  return `${v.firing} ${g.rule} alerts firing for ${g.brand}: ${v.sample[0]?.summary ?? ''}${more}`;
 }
+
+/** Values that say how long someone has waited (the longest wait of a group). */
+const WAIT_VALUE = /(wait|silen|gap|quiet)[a-z_]*secs$/;

@@ -5,7 +5,7 @@
  */
 import type { TableRow } from '../store/rows.js';
 import type { DeliveryOutcome } from './dispatch.js';
-import type { AlertRecord } from './engine.js';
+import type { AlertRecord, MemberChange } from './engine.js';
 
 function json(v: unknown): string | undefined {
   return v === undefined ? undefined : JSON.stringify(v);
@@ -33,7 +33,7 @@ export function transitionRow(r: AlertRecord, recordedAt: number, sinks?: string
     group_key: r.groupKey,
     notify_state: r.notifyState,
     alert_count: r.count,
-    // Members are rows of alert_notification_members (memberRows), not a JSON list here.
+    // Members are rows of alert_notification_members (memberRow), not a JSON list here.
     member_ids: undefined,
     sinks,
     attempts: undefined,
@@ -71,8 +71,11 @@ export function outcomeRow(o: DeliveryOutcome, at: number): TableRow {
 
 export const ALERT_MEMBERS_TABLE = 'alert_notification_members';
 
-/** One row per alert a notification covered (empty for lifecycle rows). */
-export function memberRows(r: AlertRecord): TableRow[] {
-  if (r.state !== 'notified' || !r.memberIds) return [];
-  return r.memberIds.map((alertId) => ({ notification_id: r.alertId, alert_id: alertId, ts: r.at }));
+/**
+ * A change of a notification group's membership (see MemberChange): `joined` with the first
+ * notification that listed the alert, `left` with the last. Re-notifications add no rows, so the
+ * table grows with what changes, not with the group's size times its notifications.
+ */
+export function memberRow(c: MemberChange): TableRow {
+  return { notification_id: c.notificationId, alert_id: c.alertId, ts: c.at, change: c.change };
 }

@@ -37,10 +37,32 @@ export interface AlertNotification extends Omit<AlertInstance, 'id'> {
   id?: string;
   /** When the engine decided to send it, on the pipeline clock (epoch ms). */
   at?: number;
-  /** The alerts it stands for: every firing one of the group, and those resolved since the last notification. */
+  /**
+   * Some of the alerts it stands for, at most `alerts.max_alerts_listed`: the newcomers since the
+   * group's last notification first, then the longest firing, then those resolved since the last
+   * notification. `count` says how many fire in all.
+   */
   alerts?: AlertInstance[];
+  /** Alerts it stands for that `alerts` leaves out (firing and resolved). */
+  truncated?: number;
   /** Alerts of the group held back because a brand-level alert fires (inhibition). */
   inhibited?: number;
+  /**
+   * What changed in the group since its last notification, for sinks that keep each alert's state
+   * (Alertmanager). A non-enumerable property: JSON payloads (webhook, Kafka, stdout) leave it out,
+   * so they stay bounded however large the group.
+   */
+  changes?: MembershipChanges;
+}
+
+/** A group's membership changes carried by one notification (linear in what changed, not in the group). */
+export interface MembershipChanges {
+  /** Firing alerts listed for the first time (or again after being held back). */
+  joined: AlertInstance[];
+  /** Alerts resolved since the last notification, listed in this one as resolved. */
+  resolved: AlertInstance[];
+  /** Keys of alerts that left without a resolved notification (held back, resolved quietly, handed over). */
+  left: string[];
 }
 
 export interface AlertSink {

@@ -18,9 +18,9 @@ import { TableAppender } from '../store/appender.js';
 import type { TableRow } from '../store/rows.js';
 import { AlertsConfig } from './config.js';
 import { SinkQueue, type DeliveryOutcome, type RetryOptions } from './dispatch.js';
-import { AlertEngine, type AlertRecord, type GroupInfo, type RestoredAlert, type Signal } from './engine.js';
+import { AlertEngine, type AlertRecord, type GroupInfo, type MemberChange, type RestoredAlert, type Signal } from './engine.js';
 import { DEFAULT_DRILLDOWN, LinkBuilder, serverUrl, type Drilldown } from './link.js';
-import { ALERT_MEMBERS_TABLE, memberRows, outcomeRow, transitionRow } from './rows.js';
+import { ALERT_MEMBERS_TABLE, memberRow, outcomeRow, transitionRow } from './rows.js';
 import { detectionSignals, inhibitSettings, ruleConfig, ruleSettings } from './rules.js';
 import type { AlertInstance, AlertNotification, AlertSink } from './sink.js';
 import { buildSinks, queueSinks, type BuildSinksOptions } from './sinks/build.js';
@@ -72,6 +72,7 @@ export class AlertStage implements Stage {
   /** Replays: alerts were taken back, and the first drain decides which still hold. */
   private reconcilePending = false;
   private records: AlertRecord[] = [];
+  private members: MemberChange[] = [];
   private notifications: AlertNotification[] = [];
   private outcomes: { o: DeliveryOutcome; at: number }[] = [];
   /** Last error message per view threshold, so a broken query is recorded once, not every minute. */
@@ -96,10 +97,12 @@ export class AlertStage implements Stage {
       hooks: {
         record: (r) => this.records.push(r),
         notify: (n) => this.notifications.push(n),
+        member: (c) => this.members.push(c),
         alertLink: (a) => this.alertLink(a),
         groupLink: (g) => this.groupLink(g),
         groupSummary,
       },
+      maxListed: options.config.max_alerts_listed,
     });
   }
 
@@ -138,10 +141,15 @@ export class AlertStage implements Stage {
    */
   private async restore(db: Database): Promise<void> {
     const rows = await db.query<Record<string, unknown>>(
-      `SELECT alert_id, alert_key, rule, brand, severity, summary, labels, measures, link, query,
-              epoch_ms(started_at) AS started_ms, first_notified_at IS NOT NULL AS notified,
-              (SELECT epoch_ms(max(n.ts)) FROM alerts n WHERE n.state = 'notified' AND n.alert_key = e.group_key) AS group_notified_ms
-       FROM alert_episodes e WHERE state = 'firing'`,
+      // listed: its last membership change is a join, so its run of notifications goes on.
+      `SELECT e.alert_id, e.alert_key, e.rule, e.brand, e.severity, e.summary, e.labels, e.measures, e.link, e.query,
+              epoch_ms(e.started_at) AS started_ms, e.first_notified_at IS NOT NULL AS notified,
+              coalesce(m.last_change = 'joined', false) AS listed, g.ms AS group_notified_ms, g.id AS group_notification_id
+       FROM alert_episodes e
+       LEFT JOIN (SELECT alert_id, arg_max(change, (ts, change = 'left')) AS last_change FROM alert_notification_members GROUP BY alert_id) m USING (alert_id)
+       LEFT JOIN (SELECT alert_key, epoch_ms(max(ts)) AS ms, arg_max(alert_id, (ts, alert_id)) AS id FROM alerts WHERE state = 'notified' GROUP BY alert_key) g
+         ON g.alert_key = e.group_key
+       WHERE e.state = 'firing'`,
     );
     if (rows.length === 0) return;
     let now = this.clock.now();
@@ -164,7 +172,8 @@ export class AlertStage implements Stage {
       query: r.query === null || r.query === undefined ? undefined : String(r.query),
       startsAt: Number(r.started_ms),
       notified: r.notified === true,
-      ...(r.group_notified_ms === null || r.group_notified_ms === undefined ? {} : { groupNotifiedAt: Number(r.group_notified_ms) }),
+      listed: r.listed === true,
+      ...(r.group_notified_ms === null || r.group_notified_ms === undefined ? {} : { groupNotifiedAt: Number(r.group_notified_ms), groupNotificationId: String(r.group_notification_id) }),
     }));
     for (const r of restored.filter((x) => !this.engine.rule(x.rule))) {
       this.records.push({
@@ -308,11 +317,10 @@ export class AlertStage implements Stage {
     const notify = this.queues.length > 0 && (ctx.live || this.config.notify_replays);
     const sinkNames = notify ? this.queues.map((q) => q.sink.name).join(',') : '';
     const recordedAt = this.wall();
-    for (const r of this.records) {
-      ctx.emit(ALERTS_TABLE, transitionRow(r, recordedAt, r.state === 'notified' ? sinkNames : undefined));
-      for (const m of memberRows(r)) ctx.emit(ALERT_MEMBERS_TABLE, m);
-    }
+    for (const r of this.records) ctx.emit(ALERTS_TABLE, transitionRow(r, recordedAt, r.state === 'notified' ? sinkNames : undefined));
     this.records = [];
+    for (const c of this.members) ctx.emit(ALERT_MEMBERS_TABLE, memberRow(c));
+    this.members = [];
     for (const { o, at } of this.outcomes) ctx.emit(ALERTS_TABLE, outcomeRow(o, at));
     this.outcomes = [];
     if (this.notifications.length > 0) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlertEngine, type AlertRecord, type InhibitSettings, type RuleSettings, type Signal } from '../../src/alert/engine.js';
+import { AlertEngine, type AlertRecord, type InhibitSettings, type MemberChange, type RuleSettings, type Signal } from '../../src/alert/engine.js';
 import type { AlertNotification } from '../../src/alert/sink.js';
 import { groupSummary } from '../../src/alert/summary.js';
 
@@ -41,12 +41,51 @@ function brandSilence(at: number, active = true, brand = 'acme'): Signal {
   return { rule: 'brand_silence', key: brand, brand, active, at, severity: 'critical', summary: `${brand} silent in public`, labels: {}, values: {} };
 }
 
-function setup(rules: RuleSettings[], inhibit: InhibitSettings[] = []) {
+function setup(rules: RuleSettings[], inhibit: InhibitSettings[] = [], maxListed?: number) {
   const records: AlertRecord[] = [];
   const sent: AlertNotification[] = [];
-  const engine = new AlertEngine({ rules, inhibit, hooks: { record: (r) => records.push(r), notify: (n) => sent.push(n), groupSummary } });
+  const members: MemberChange[] = [];
+  const engine = new AlertEngine({
+    rules,
+    inhibit,
+    hooks: { record: (r) => records.push(r), notify: (n) => sent.push(n), member: (c) => members.push(c), groupSummary },
+    ...(maxListed !== undefined ? { maxListed } : {}),
+  });
   const states = (key: string) => records.filter((r) => r.alertKey === key && r.state !== 'notified').map((r) => [r.state, r.at - T0]);
-  return { engine, records, sent, states };
+  return { engine, records, sent, members, states };
+}
+
+/**
+ * The alert ids each notification listed, rebuilt from the membership changes the way view
+ * alert_episodes reads them: a run covers every notification of its group from the one it joined
+ * with to the one it left with (an open run: up to the group's latest).
+ */
+function listedFromChanges(sent: AlertNotification[], members: MemberChange[]): Map<string, Set<string>> {
+  const seqOf = new Map<string, { group: string; seq: number }>();
+  const perGroup = new Map<string, string[]>();
+  for (const n of sent) {
+    const list = perGroup.get(n.key) ?? [];
+    seqOf.set(n.id!, { group: n.key, seq: list.length });
+    list.push(n.id!);
+    perGroup.set(n.key, list);
+  }
+  const out = new Map<string, Set<string>>(sent.map((n) => [n.id!, new Set<string>()]));
+  const joins = new Map<string, MemberChange[]>();
+  const leaves = new Map<string, MemberChange[]>();
+  for (const c of members) {
+    const m = c.change === 'joined' ? joins : leaves;
+    m.set(c.alertId, [...(m.get(c.alertId) ?? []), c]);
+  }
+  for (const [alertId, js] of joins) {
+    const ls = leaves.get(alertId) ?? [];
+    js.forEach((j, k) => {
+      const from = seqOf.get(j.notificationId)!;
+      const list = perGroup.get(from.group)!;
+      const to = ls[k] ? seqOf.get(ls[k]!.notificationId)!.seq : list.length - 1;
+      for (let i = from.seq; i <= to; i++) out.get(list[i]!)!.add(alertId);
+    });
+  }
+  return out;
 }
 
 const inhibit: InhibitSettings[] = [{ sourceRules: ['brand_silence'], targetRules: ['customer_silence'], equal: ['brand'] }];
@@ -169,8 +208,9 @@ describe('grouping', () => {
     expect(sent).toHaveLength(0);
     engine.advance(T0 + 60 * S);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ count: 300, state: 'firing', brand: 'acme', key: 'customer_silence|brand=acme' });
-    expect(sent[0]!.alerts).toHaveLength(300);
+    expect(sent[0]).toMatchObject({ count: 300, state: 'firing', brand: 'acme', key: 'customer_silence|brand=acme', truncated: 280 });
+    // The page lists 20 of them (the longest waiting first); the count and the sentence cover all 300.
+    expect(sent[0]!.alerts!.map((a) => a.key)).toEqual(Array.from({ length: 20 }, (_, i) => `customer_silence|acme|c${i}`));
     // The first one waited 5 min when it fired and 1 min more by the notification.
     expect(sent[0]!.summary).toBe('300 customers waiting for a reply from acme: chat 200, social 100; longest 6 min');
     expect(records.filter((r) => r.state === 'firing')).toHaveLength(300);
@@ -215,10 +255,45 @@ describe('grouping', () => {
     expect(sent.map((n) => n.count)).toEqual([3]);
     engine.apply([silence('c4', T0 + 11 * MIN)], T0 + 11 * MIN);
     engine.advance(T0 + 15 * MIN);
+    // Newcomers are listed first.
     expect(sent.map((n) => [n.count, n.alerts!.map((a) => a.key.split('|')[2])])).toEqual([
       [3, ['c1', 'c2', 'c3']],
-      [3, ['c2', 'c3', 'c4']],
+      [3, ['c4', 'c2', 'c3']],
     ]);
+  });
+
+  it('a group of 3,000 re-notified for days stores 3,000 member rows, not one per alert per page, and every page stays small', () => {
+    const { engine, sent, members } = setup([rule('customer_silence', { renotifyMs: 60 * MIN })]);
+    engine.apply(
+      Array.from({ length: 3000 }, (_, i) => silence(`c${i}`, T0 + i * S, true, 'acme', i % 4 === 0 ? 'social' : 'chat')),
+      T0 + 3000 * S,
+    );
+    engine.advance(T0 + 3 * 24 * 60 * MIN);
+    // One page for the first, one for the rest at the next interval, then one an hour for three days.
+    expect(sent.length).toBeGreaterThan(70);
+    expect(members).toHaveLength(3000);
+    expect(members.every((m) => m.change === 'joined')).toBe(true);
+    const last = sent.at(-1)!;
+    expect(last).toMatchObject({ count: 3000, truncated: 2980 });
+    expect(last.alerts).toHaveLength(20);
+    expect(last.summary).toMatch(/^3000 customers waiting for a reply from acme: chat 2250, social 750; longest 3 d/);
+    expect(JSON.stringify(last).length).toBeLessThan(20_000);
+    // Every page's listing, rebuilt from the runs, is the whole group at that time.
+    const listed = listedFromChanges(sent, members);
+    expect(sent.map((n) => listed.get(n.id!)!.size)).toEqual(sent.map((n) => n.count));
+  });
+
+  it('carries what changed for sinks that keep state (Alertmanager), outside the JSON', () => {
+    const { engine, sent } = setup([rule('customer_silence', { groupIntervalMs: 5 * MIN })]);
+    engine.apply([silence('c1', T0), silence('c2', T0)], T0);
+    engine.apply([silence('c3', T0 + MIN), silence('c1', T0 + MIN, false)], T0 + MIN);
+    engine.advance(T0 + 5 * MIN);
+    const keys = (xs: { key: string }[]) => xs.map((x) => x.key.split('|')[2]);
+    expect(sent.map((n) => [keys(n.changes!.joined), keys(n.changes!.resolved), n.changes!.left])).toEqual([
+      [['c1', 'c2'], [], []],
+      [['c3'], ['c1'], []],
+    ]);
+    expect(JSON.parse(JSON.stringify(sent[1]))).not.toHaveProperty('changes');
   });
 
   it('an alert that fires and resolves before its group is flushed pages nobody', () => {
@@ -295,9 +370,10 @@ describe('timeline', () => {
     );
     fc.assert(
       fc.property(arb, fc.integer({ min: 0, max: 3 * MIN }), fc.integer({ min: 0, max: 3 * MIN }), (steps, forMs, keepMs) => {
-        const { engine, records, sent } = setup(
+        const { engine, records, sent, members } = setup(
           [rule('customer_silence', { forMs, keepFiringForMs: keepMs, groupWaitMs: 20 * S }), rule('brand_silence')],
           inhibit,
+          1000,
         );
         let t = T0;
         for (const s of steps) {
@@ -327,6 +403,9 @@ describe('timeline', () => {
         for (const n of sent) {
           if (n.state === 'firing') expect(n.alerts!.filter((a) => a.state === 'firing')).toHaveLength(n.count);
         }
+        // The membership changes stored say exactly which alerts each notification listed.
+        const listed = listedFromChanges(sent, members);
+        for (const n of sent) expect([...listed.get(n.id!)!].sort()).toEqual(n.alerts!.map((a) => a.id).sort());
         // A day later, exactly the conditions whose last word was "active" are firing, none pending.
         const last = new Map<string, boolean>();
         for (const s of steps) last.set(s.brandLevel ? 'brand' : `c${s.conv}`, s.active);
