@@ -15,7 +15,7 @@ describe('normalizer', () => {
     expect(events[0]!.origin).toEqual({ kind: 'file', name: 'in.ndjson', line: 7 });
   });
 
-  it('hands the store the line's exact bytes only where they are the raw text (not after a byte-order mark)', () => {
+  it('hands the store the exact bytes of the line only where they are the raw text (not after a byte-order mark)', () => {
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)]);
     const { events } = n.normalize([rec(good, 1), rec(bom, 2)]);
     expect(events[0]!.rawBytes!.equals(Buffer.from(events[0]!.raw))).toBe(true);
