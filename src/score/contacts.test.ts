@@ -59,8 +59,8 @@ describe('contact tracker bound', () => {
       expect(small.inbound(m)).toEqual(large.inbound(m));
       if (i % 7 === 0) {
         const r = { brand: m.brand, conversationId: `c${(i * 3) % 45}`, ts: m.ts + 500 };
-        small.reply(r);
-        large.reply(r);
+        small.reply(r.brand, r.conversationId, r.ts);
+        large.reply(r.brand, r.conversationId, r.ts);
       }
     }
     expect(small.size).toEqual(large.size);

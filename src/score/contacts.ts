@@ -58,6 +58,8 @@ export class ContactTracker {
   private contactChannels: (string | undefined)[] = [];
   private contactConversations: (string | undefined)[] = [];
   private contactCount = new Uint8Array(0);
+  /** `inbound`'s scratch output. */
+  private readonly one = new Uint8Array(3);
 
   constructor(private readonly options: ContactOptions) {
     if (!(options.windowMs > 0)) throw new RangeError(`contact window must be positive, got ${options.windowMs} ms`);
@@ -90,9 +92,19 @@ export class ContactTracker {
 
   /** The context of an inbound message (before it), then remembers it. */
   inbound(m: InboundContact): UpsetContext {
-    const from = m.ts - this.options.windowMs;
+    const out = this.one;
+    this.inboundInto(m.brand, m.conversationId, m.customerId, m.channel, m.ts, out, 0);
+    return { unanswered: out[0]!, otherConversations: out[1]!, otherChannels: out[2]! };
+  }
+
+  /**
+   * `inbound` for the score stage: writes unanswered, other conversations and other channels to
+   * `out[at..at+2]` (each at most 6) instead of returning an object per message.
+   */
+  inboundInto(brand: string, conversationId: string, customerId: string | undefined, channel: string, ts: number, out: Uint8Array, at: number): void {
+    const from = ts - this.options.windowMs;
     const convs = this.conversations;
-    let c = convs.find(m.brand, m.conversationId);
+    let c = convs.find(brand, conversationId);
     let unanswered = 0;
     if (c >= 0) {
       const base = c * INBOUND_MAX;
@@ -100,13 +112,13 @@ export class ContactTracker {
       const replied = this.lastReply[c]!;
       for (let i = 0; i < n; i++) {
         const t = this.inboundTimes[base + i]!;
-        if (t > replied && t >= from && t < m.ts) unanswered++;
+        if (t > replied && t >= from && t < ts) unanswered++;
       }
-      this.inboundCount[c] = pushTime(this.inboundTimes, base, n, INBOUND_MAX, m.ts);
-      if (m.ts > convs.last[c]!) convs.last[c] = m.ts;
+      this.inboundCount[c] = pushTime(this.inboundTimes, base, n, INBOUND_MAX, ts);
+      if (ts > convs.last[c]!) convs.last[c] = ts;
     } else {
-      c = convs.place(m.brand, m.conversationId, m.ts);
-      this.inboundTimes[c * INBOUND_MAX] = m.ts;
+      c = convs.place(brand, conversationId, ts);
+      this.inboundTimes[c * INBOUND_MAX] = ts;
       this.inboundCount[c] = 1;
       this.lastReply[c] = -Infinity;
       this.linkSlot[c] = -1;
@@ -114,7 +126,6 @@ export class ContactTracker {
 
     let otherConversations = 0;
     let otherChannels = 0;
-    const customerId = m.customerId;
     if (customerId !== undefined) {
       // The conversation's id as first placed: contacts keep that one string instead of one per message,
       // and compare equal to it by reference.
@@ -122,7 +133,7 @@ export class ContactTracker {
       const custs = this.customers;
       // The link holds while the slot's generation is unchanged: it is the slot the look-up would find.
       const linked = this.linkSlot[c]!;
-      let k = linked >= 0 && custs.gen[linked] === this.linkGen[c] && this.linkId[c] === customerId ? linked : custs.find(m.brand, customerId);
+      let k = linked >= 0 && custs.gen[linked] === this.linkGen[c] && this.linkId[c] === customerId ? linked : custs.find(brand, customerId);
       const times = this.contactTimes;
       const channels = this.contactChannels;
       const conversations = this.contactConversations;
@@ -132,9 +143,9 @@ export class ContactTracker {
         // Distinct other conversations and channels among at most CONTACTS_MAX entries: counted in place.
         for (let i = 0; i < n; i++) {
           const t = times[base + i]!;
-          if (t < from || t >= m.ts) continue;
-          if (conversations[base + i] !== conversation && isFirst(conversations, times, base, i, from, m.ts)) otherConversations++;
-          if (channels[base + i] !== m.channel && isFirst(channels, times, base, i, from, m.ts)) otherChannels++;
+          if (t < from || t >= ts) continue;
+          if (conversations[base + i] !== conversation && isFirst(conversations, times, base, i, from, ts)) otherConversations++;
+          if (channels[base + i] !== channel && isFirst(channels, times, base, i, from, ts)) otherChannels++;
         }
         if (n === CONTACTS_MAX) {
           for (let i = 1; i < n; i++) {
@@ -144,17 +155,17 @@ export class ContactTracker {
           }
         }
         const at = base + Math.min(n, CONTACTS_MAX - 1);
-        times[at] = m.ts;
-        channels[at] = m.channel;
+        times[at] = ts;
+        channels[at] = channel;
         conversations[at] = conversation;
         this.contactCount[k] = Math.min(n + 1, CONTACTS_MAX);
-        if (m.ts > custs.last[k]!) custs.last[k] = m.ts;
+        if (ts > custs.last[k]!) custs.last[k] = ts;
       } else {
-        k = custs.place(m.brand, customerId, m.ts);
+        k = custs.place(brand, customerId, ts);
         const base = k * CONTACTS_MAX;
         // Placing may have grown the arrays: write to the current ones.
-        this.contactTimes[base] = m.ts;
-        channels[base] = m.channel;
+        this.contactTimes[base] = ts;
+        channels[base] = channel;
         conversations[base] = conversation;
         this.contactCount[k] = 1;
       }
@@ -165,13 +176,15 @@ export class ContactTracker {
       custs.evictOverflow();
     }
     convs.evictOverflow();
-    return { unanswered, otherConversations, otherChannels };
+    out[at] = unanswered;
+    out[at + 1] = otherConversations;
+    out[at + 2] = otherChannels;
   }
 
   /** A public reply from the brand: the conversation's earlier messages are answered. */
-  reply(m: { brand: string; conversationId: string; ts: number }): void {
-    const c = this.conversations.find(m.brand, m.conversationId);
-    if (c >= 0 && m.ts > this.lastReply[c]!) this.lastReply[c] = m.ts;
+  reply(brand: string, conversationId: string, ts: number): void {
+    const c = this.conversations.find(brand, conversationId);
+    if (c >= 0 && ts > this.lastReply[c]!) this.lastReply[c] = ts;
   }
 
   /** Forgets what fell out of the window by `now` (event time in replays, the clock live). */

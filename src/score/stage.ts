@@ -12,7 +12,7 @@
 import type { Stage } from '../pipeline/stage.js';
 import type { ScoreConfig } from './config.js';
 import { ContactTracker } from './contacts.js';
-import { UpsetScorer, type UpsetContext } from './upset/scorer.js';
+import { UpsetScorer, type UpsetContext, type UpsetInput } from './upset/scorer.js';
 
 /** The scorer the `score` config describes; the score stage and `crisiscx score-text` both build it here. */
 export function scorerFromConfig(config: ScoreConfig, options: { explain?: boolean } = {}): UpsetScorer {
@@ -33,6 +33,10 @@ export interface ScoreStage extends Stage {
 export function createScoreStage(config: ScoreConfig): ScoreStage {
   const scorer = scorerFromConfig(config);
   const contacts = new ContactTracker({ windowMs: config.repeat_contact_window_secs * 1000, maxEntries: config.max_tracked_customers });
+  /** Per inbound message of the batch: unanswered, other conversations, other channels (each capped well below 256). */
+  let counts = new Uint8Array(0);
+  const context: Required<UpsetContext> = { unanswered: 0, otherConversations: 0, otherChannels: 0 };
+  const input: UpsetInput & { context: UpsetContext } = { text: undefined, lang: undefined, sentiment: undefined, context };
   return {
     name: 'score',
     scorer,
@@ -40,24 +44,34 @@ export function createScoreStage(config: ScoreConfig): ScoreStage {
     onEvents(events) {
       // Two passes over the batch: every contact first, then every text. The context of a message
       // depends only on the messages before it, not on scores, so the result is the same; each pass
-      // keeps its own working set (contact tables, lexicons) in the CPU caches.
-      const contexts: UpsetContext[] = [];
+      // keeps its own working set (contact tables, lexicons) in the CPU caches. The contexts wait in
+      // a typed array and one input object is reused: nothing is allocated per message here.
+      if (counts.length < 3 * events.length) counts = new Uint8Array(Math.max(3 * events.length, 2 * counts.length));
+      let n = 0;
       for (const env of events) {
         const e = env.event;
         if (e.type !== 'message') continue;
         if (e.direction === 'outbound') {
           // An internal note answers nobody.
-          if (e.public) contacts.reply({ brand: e.brand, conversationId: e.conversationId, ts: e.ts });
+          if (e.public) contacts.reply(e.brand, e.conversationId, e.ts);
           continue;
         }
-        contexts.push(contacts.inbound({ brand: e.brand, conversationId: e.conversationId, customerId: e.customerId, channel: e.channel, ts: e.ts }));
+        contacts.inboundInto(e.brand, e.conversationId, e.customerId, e.channel, e.ts, counts, 3 * n++);
       }
       let k = 0;
       for (const env of events) {
         const e = env.event;
         if (e.type !== 'message' || e.direction === 'outbound') continue;
-        env.upset = scorer.rate({ text: e.text, lang: e.lang, sentiment: e.sentiment, context: contexts[k++] });
+        context.unanswered = counts[k]!;
+        context.otherConversations = counts[k + 1]!;
+        context.otherChannels = counts[k + 2]!;
+        k += 3;
+        input.text = e.text;
+        input.lang = e.lang;
+        input.sentiment = e.sentiment;
+        env.upset = scorer.rate(input);
       }
+      input.text = input.lang = input.sentiment = undefined;
     },
     onTick(now) {
       contacts.expire(now);

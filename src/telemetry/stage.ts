@@ -16,11 +16,21 @@ import type { BatchInfo, PipelineStats } from '../pipeline/pipeline.js';
 import type { CommitInfo, Stage } from '../pipeline/stage.js';
 import type { Source, SourceBatch } from '../sources/source.js';
 import type { Database } from '../store/database.js';
-import { ActiveDetections } from '../serve/live/active.js';
+import { canonicalKind } from '../serve/live/active.js';
 import { PipelineMetrics } from './metrics.js';
 
 /** Detection kinds counted by `crisiscx_open_silences`. */
 export const SILENCE_KINDS = ['customer_silence', 'brand_silence'] as const;
+
+/** Most silences the gauge keeps at once; beyond it the least recently changed is forgotten. */
+const MAX_SILENCES = 50_000;
+
+/** A silence holding now: what the gauge counts. */
+interface OpenSilence {
+  brand: string;
+  kind: string;
+  firing: boolean;
+}
 
 export interface TelemetryStageDeps {
   config: PipelineConfig;
@@ -31,7 +41,12 @@ export interface TelemetryStageDeps {
 
 export class TelemetryStage implements Stage {
   readonly name = 'telemetry';
-  readonly active = new ActiveDetections();
+  /**
+   * Silences holding now by kind and key, least recently changed first. Only what the gauge needs:
+   * a copy of every detection's labels and values (what the live page keeps) cost more than
+   * counting the batch's events.
+   */
+  private readonly silences = new Map<string, OpenSilence>();
   private newest = 0;
   /** Brands that ever had a silence: their gauge stays (at 0) once the silences close. */
   private readonly silenceBrands = new Set<string>();
@@ -47,9 +62,10 @@ export class TelemetryStage implements Stage {
     metrics.observableGauge('open_silences').addCallback((r) => {
       // Report zero for kinds with nothing open, so a resolved silence shows as 0, not as a gap.
       // Past the limit (firing), not the warnings before it.
-      const counts = this.active.counts(SILENCE_KINDS, 'firing');
+      const counts = new Map<string, number>();
+      for (const c of this.silences.values()) if (c.firing) counts.set(`${c.brand}\0${c.kind}`, (counts.get(`${c.brand}\0${c.kind}`) ?? 0) + 1);
       for (const brand of this.silenceBrands) {
-        for (const kind of SILENCE_KINDS) r.observe(counts.find((c) => c.brand === brand && c.kind === kind)?.count ?? 0, { brand, kind });
+        for (const kind of SILENCE_KINDS) r.observe(counts.get(`${brand}\0${kind}`) ?? 0, { brand, kind });
       }
     });
     metrics.observableGauge('event_time_lag').addCallback((r) => {
@@ -76,19 +92,57 @@ export class TelemetryStage implements Stage {
   }
 
   afterCommit(info: CommitInfo): void {
-    const stored = new Map<string, { source: string; type: string; n: number }>();
+    // Counted per batch into a few locals and added once per label set: an OTel `add` hashes its
+    // attributes, and a per-event string key cost more than the counting.
+    const byKind = new Map<string, Map<string, number>>();
+    let kind = '';
+    let byType: Map<string, number> | undefined;
+    let newest = this.newest;
     for (const env of info.events) {
-      if (env.event.ts > this.newest) this.newest = env.event.ts;
-      const k = `${env.origin.kind}\0${env.event.type}`;
-      const e = stored.get(k);
-      if (e) e.n++;
-      else stored.set(k, { source: env.origin.kind, type: env.event.type, n: 1 });
+      const e = env.event;
+      if (e.ts > newest) newest = e.ts;
+      if (byType === undefined || env.origin.kind !== kind) {
+        kind = env.origin.kind;
+        byType = byKind.get(kind);
+        if (byType === undefined) byKind.set(kind, (byType = new Map()));
+      }
+      byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
     }
-    for (const s of stored.values()) this.metrics.eventsStored.add(s.n, { source: s.source, type: s.type });
+    this.newest = newest;
+    for (const [source, types] of byKind) for (const [type, n] of types) this.metrics.eventsStored.add(n, { source, type });
     if (info.duplicates > 0) this.metrics.duplicates.add(info.duplicates);
-    for (const d of info.detections) this.metrics.detections.add(1, { kind: d.kind, state: d.state });
-    this.active.apply(info.detections);
-    for (const c of this.active.counts(SILENCE_KINDS)) this.silenceBrands.add(c.brand);
+    if (info.detections.length === 0) return;
+    const detected = new Map<string, { kind: string; state: string; n: number }>();
+    const silences = this.silences;
+    let joined = false;
+    for (const d of info.detections) {
+      const k = `${d.kind}\0${d.state}`;
+      const c = detected.get(k);
+      if (c) c.n++;
+      else detected.set(k, { kind: d.kind, state: d.state, n: 1 });
+      const kind = canonicalKind(d.kind);
+      if (!(SILENCE_KINDS as readonly string[]).includes(kind)) continue;
+      const id = `${kind}\0${d.key}`;
+      const open = silences.get(id);
+      if (d.state === 'resolved') {
+        if (open) silences.delete(id);
+        continue;
+      }
+      if (open) {
+        // Re-inserted: the map keeps recency order for the bound.
+        silences.delete(id);
+        open.brand = d.brand;
+        open.firing = d.state === 'firing';
+        silences.set(id, open);
+      } else {
+        silences.set(id, { brand: d.brand, kind, firing: d.state === 'firing' });
+        if (silences.size > MAX_SILENCES) silences.delete(silences.keys().next().value!);
+      }
+      if (!this.silenceBrands.has(d.brand)) joined = true;
+    }
+    for (const c of detected.values()) this.metrics.detections.add(c.n, { kind: c.kind, state: c.state });
+    // A brand counts once one of its silences holds after the batch (one that opened and closed within it does not).
+    if (joined) for (const c of silences.values()) this.silenceBrands.add(c.brand);
   }
 
   close(): void {

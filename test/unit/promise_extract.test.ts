@@ -111,6 +111,49 @@ describe('time helpers', () => {
     expect(zoneOffsetMinutes('Asia/Kathmandu', at('2026-01-13T12:00:00Z'))).toBe(345);
   });
 
+  it('switches offset at the exact instant of a change, whatever the cache saw before', () => {
+    // Asked in time order and back, so the cached quarter hour on either side is the one answering.
+    const cases: [string, string, number][] = [
+      ['Europe/Madrid', '2026-03-29T00:45:00Z', 60],
+      ['Europe/Madrid', '2026-03-29T00:59:59.999Z', 60],
+      ['Europe/Madrid', '2026-03-29T01:00:00Z', 120],
+      ['Europe/Madrid', '2026-10-25T00:59:59.999Z', 120],
+      ['Europe/Madrid', '2026-10-25T01:00:00Z', 60],
+      ['America/New_York', '2026-03-08T07:00:00Z', -240],
+      ['America/New_York', '2026-03-08T06:59:59.999Z', -300],
+      // Half-hour daylight saving.
+      ['Australia/Lord_Howe', '2026-04-04T14:59:59.999Z', 660],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z', 630],
+      // Berlin left local mean time (+0:53:28) at 23:06:32 UTC, inside a quarter hour.
+      ['Europe/Berlin', '1893-03-31T23:00:00Z', 53],
+      ['Europe/Berlin', '1893-03-31T23:06:31.999Z', 53],
+      ['Europe/Berlin', '1893-03-31T23:06:32Z', 60],
+      ['Europe/Berlin', '1893-03-31T23:14:59Z', 60],
+      ['Europe/Berlin', '1893-03-31T23:06:00Z', 53],
+    ];
+    for (const [zone, t, minutes] of [...cases, ...[...cases].reverse()]) expect([zone, t, zoneOffsetMinutes(zone, at(t))]).toEqual([zone, t, minutes]);
+  });
+
+  it('gives the offset Intl gives for every minute around daylight saving changes', () => {
+    const intl = (zone: string, ms: number): number => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+          .formatToParts(ms)
+          .map((x) => [x.type, Number(x.value)]),
+      );
+      return Math.round((Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000) / 60_000);
+    };
+    const days: [string, string][] = [
+      ['Europe/London', '2026-03-29T00:00:00Z'],
+      ['America/Sao_Paulo', '2018-11-04T00:00:00Z'],
+      ['Australia/Lord_Howe', '2026-10-03T00:00:00Z'],
+      ['Asia/Kolkata', '1942-09-01T00:00:00Z'],
+    ];
+    for (const [zone, day] of days) {
+      for (let ms = at(day); ms < at(day) + 86_400_000; ms += 7 * 60_000 + 13_001) expect([zone, ms, zoneOffsetMinutes(zone, ms)]).toEqual([zone, ms, intl(zone, ms)]);
+    }
+  });
+
   it('counts business days and the end of a local day', () => {
     expect(new Date(addBusinessDays(FRI, 1, 0)).toISOString()).toBe('2026-03-16T14:30:00.000Z');
     // Friday 23:30 UTC is already Saturday 00:30 in UTC+1: one business day later is Monday 00:30

@@ -193,13 +193,32 @@ export function offsetOfIsoTime(ts: unknown): number | undefined {
   return minutes === 0 ? undefined : minutes;
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+const QUARTER_HOUR = 15 * MINUTE;
+/** Cached quarter hours kept per zone before the cache starts over (a replay walks forward in time). */
+const MAX_QUARTERS = 4096;
 
-/** Minutes east of UTC of an IANA zone at an instant (daylight saving included). */
+interface ZoneOffsets {
+  format: Intl.DateTimeFormat;
+  /** Quarter hour index (epoch ms / 15 min) → offset over all of it. */
+  quarters: Map<number, number>;
+  lastQuarter: number;
+  lastOffset: number;
+}
+
+const zoneOffsets = new Map<string, ZoneOffsets>();
+
+/**
+ * Minutes east of UTC of an IANA zone at an instant (daylight saving included).
+ *
+ * Asking Intl costs microseconds, and the promise stage asks for every public reply: the offset is
+ * cached per zone and quarter hour when it is the same at both ends of that quarter hour (every
+ * change of offset in use today falls on a quarter hour boundary, so the cache holds whole quarter
+ * hours; a historic change inside one is computed per instant, uncached).
+ */
 export function zoneOffsetMinutes(zone: string, at: number): number {
-  let f = zoneFormats.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
+  let z = zoneOffsets.get(zone);
+  if (!z) {
+    const format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -209,8 +228,25 @@ export function zoneOffsetMinutes(zone: string, at: number): number {
       minute: 'numeric',
       second: 'numeric',
     });
-    zoneFormats.set(zone, f);
+    zoneOffsets.set(zone, (z = { format, quarters: new Map(), lastQuarter: Number.NaN, lastOffset: 0 }));
   }
+  const q = Math.floor(at / QUARTER_HOUR);
+  if (q === z.lastQuarter) return z.lastOffset;
+  let off = z.quarters.get(q);
+  if (off === undefined) {
+    const start = q * QUARTER_HOUR;
+    off = intlOffsetMinutes(z.format, start);
+    if (intlOffsetMinutes(z.format, start + QUARTER_HOUR - 1) !== off) return intlOffsetMinutes(z.format, at);
+    if (z.quarters.size >= MAX_QUARTERS) z.quarters.clear();
+    z.quarters.set(q, off);
+  }
+  z.lastQuarter = q;
+  z.lastOffset = off;
+  return off;
+}
+
+/** The offset as Intl tells it: the zone's wall clock at `at` minus UTC, in whole minutes. */
+function intlOffsetMinutes(f: Intl.DateTimeFormat, at: number): number {
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);

@@ -76,9 +76,9 @@ export interface UpsetResult {
 
 /** What the score stage keeps of a score (`env.upset`). */
 export interface UpsetRating {
-  score: number;
-  label: 'upset' | 'not_upset';
-  lang: string | null;
+  readonly score: number;
+  readonly label: 'upset' | 'not_upset';
+  readonly lang: string | null;
 }
 
 export interface UpsetScorerOptions {
@@ -119,6 +119,8 @@ export class UpsetScorer {
   private readonly modifiers: Match[] = [];
   /** The language whose lexicon scored the last message, or null. */
   private lexLang: string | null = null;
+  /** Shared ratings by language and score × 10⁴ (see `rate`). */
+  private readonly ratings = new Map<string | null, (UpsetRating | undefined)[]>();
 
   constructor(options: UpsetScorerOptions = {}) {
     this.threshold = options.threshold ?? 0.5;
@@ -156,13 +158,22 @@ export class UpsetScorer {
 
   /**
    * The score, label and language alone, as the score stage stores them: the same numbers as
-   * `score()`, without building a signals object per message.
+   * `score()`, without building a signals object per message. The result is frozen and shared
+   * between messages with the same score and language.
    */
   rate(input: UpsetInput): UpsetRating {
     const sig = this.scratch;
     resetSignals(sig);
     const score = this.run(input, sig, undefined);
-    return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang: this.lexLang };
+    const lang = this.lexLang;
+    // Scores have 4 digits, so one frozen rating per (language, score) serves every message: the
+    // pipeline keeps a rating as long as its batch, and fresh objects per message cost more in
+    // young-generation copying than the scoring arithmetic.
+    const k = Math.round(score * 10_000);
+    if (!(k >= 0 && k <= 10_000)) return { score, label: score >= this.threshold ? 'upset' : 'not_upset', lang };
+    let row = this.ratings.get(lang);
+    if (row === undefined) this.ratings.set(lang, (row = new Array<UpsetRating | undefined>(10_001)));
+    return (row[k] ??= Object.freeze({ score, label: score >= this.threshold ? 'upset' : 'not_upset', lang }));
   }
 
   /** Fills `sig` (all zero) for one message; returns the score rounded to 4 digits and sets `lexLang`. */
