@@ -2,7 +2,8 @@
  * @module alert/sinks/alertmanager
  * Sends alerts to Prometheus Alertmanager's API v2 (`POST /api/v2/alerts`) the way Prometheus
  * does: every alert of a notification individually (Alertmanager groups, routes and silences them
- * itself), labels that identify the alert (alertname = the rule, brand, severity, alert_key, the
+ * itself; from the engine, the alerts that joined, resolved or left since the group's last
+ * notification, in requests of at most 500), labels that identify the alert (alertname = the rule, brand, severity, alert_key, the
  * detector's labels), annotations that describe it, and firing alerts re-sent every `resend_secs`
  * with an `endsAt` a few periods ahead, so that Alertmanager resolves them by itself if crisiscx
  * stops. A resolved alert is sent once with its end time.
@@ -99,6 +100,21 @@ export class AlertmanagerSink implements AlertSink {
   async send(notifications: AlertNotification[]): Promise<void> {
     const body: PostableAlert[] = [];
     for (const n of notifications) {
+      const c = n.changes;
+      if (c) {
+        // From the engine: only what changed (a group of thousands re-notified is no request at
+        // all); the alerts it already has are kept alive by the periodic re-send.
+        for (const a of c.joined) {
+          this.active.set(a.key, { alert: a, context: n, group: n.key });
+          body.push(this.toPostable(a, n));
+        }
+        for (const a of c.resolved) {
+          this.active.delete(a.key);
+          body.push(this.toPostable(a, n));
+        }
+        for (const k of c.left) if (this.active.get(k)?.group === n.key) this.active.delete(k);
+        continue;
+      }
       const members = n.alerts ?? [fromNotification(n)];
       const seen = new Set<string>();
       for (const a of members) {
@@ -111,7 +127,7 @@ export class AlertmanagerSink implements AlertSink {
       // re-sending it; Alertmanager lets it lapse at its endsAt.
       for (const [k, v] of this.active) if (v.group === n.key && !seen.has(k)) this.active.delete(k);
     }
-    if (body.length > 0) await this.post(body);
+    for (let i = 0; i < body.length; i += 500) await this.post(body.slice(i, i + 500));
     this.startResend();
   }
 

@@ -75,6 +75,11 @@ const CustomerSilenceConfig = z.strictObject({
   forget_after_secs: Secs.default(7 * 86_400).describe(
     'an answered conversation with no activity for this long is forgotten (bounded memory); a pleasantry after that opens a silence',
   ),
+  abandon_after_secs: Secs.nullable()
+    .default(3 * 86_400)
+    .describe(
+      'a waiting conversation with no activity at all for this long (no message either way, no ticket change) is abandoned: its alert resolves, saying so ("abandoned, no reply and no activity for 3 d"), and the detector forgets it (bounded memory); view silence_gaps still shows the gap open and unanswered, and a later message from the customer starts a new wait for the detector; null: never (waiting customers are tracked until answered)',
+    ),
 });
 
 const BrandSilenceConfig = z.strictObject({

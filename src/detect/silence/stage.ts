@@ -22,6 +22,7 @@ import type { MessageChannel, Severity } from '../../contract/events.js';
 import type { Envelope } from '../../contract/records.js';
 import type { PipelineConfig } from '../../config/pipeline.js';
 import type { CommitInfo, Detection, Stage, StageContext } from '../../pipeline/stage.js';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Database } from '../../store/database.js';
 import { instanceId } from '../../sources/kafka/aggregates.js';
 import { brandFeedFor } from '../../sources/kafka/brand-feed.js';
@@ -112,6 +113,12 @@ export class SilenceStage implements Stage {
 }
 
 type Row = Record<string, unknown>;
+
+/** A query's rows a chunk (about 2,048 rows) at a time. */
+async function* streamRows(db: Database, sql: string, params: DuckDBValue[]): AsyncGenerator<Row[]> {
+  const result = await db.connection.stream(sql, params);
+  for await (const rows of result.yieldRowObjectJs()) yield rows as Row[];
+}
 const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : v instanceof Date ? v.getTime() : Date.parse(String(v)));
 const str = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
@@ -125,48 +132,72 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
   if (asOf === undefined) return;
   const at = Math.max(now ?? asOf, asOf);
   const forget = tracker.config.customer.forget_after_secs;
-  const conversations = (
-    await db.query<Row>(
-      `WITH r AS (
-         SELECT brand, conversation_id, max(ts) FILTER (WHERE direction = 'outbound' AND public) AS last_reply_at, max(ts) AS last_at
-         FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL),
-       t AS (
-         SELECT brand, conversation_id,
-           arg_max(action, (ts, id)) FILTER (WHERE action IN ('opened', 'reopened', 'solved', 'closed')) AS lifecycle,
-           arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS severity, max(ts) AS last_at
-         FROM tickets WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL)
-       SELECT coalesce(r.brand, t.brand) AS brand, coalesce(r.conversation_id, t.conversation_id) AS conversation_id, r.last_reply_at,
-              coalesce(t.lifecycle IN ('solved', 'closed'), false) AS solved, t.severity, greatest(r.last_at, t.last_at) AS last_at
-       FROM r FULL JOIN t ON r.brand = t.brand AND r.conversation_id = t.conversation_id
-       WHERE r.last_reply_at IS NOT NULL OR t.lifecycle IN ('solved', 'closed')`,
-      [asOf - forget * 1000],
-    )
-  ).map(
-    (r): RestoredConversation => ({
-      brand: String(r.brand),
-      conversationId: String(r.conversation_id),
-      lastReplyAt: ms(r.last_reply_at),
-      solved: Boolean(r.solved),
-      severity: str(r.severity) as Severity | undefined,
-      at: ms(r.last_at) ?? asOf,
-    }),
-  );
-  const gaps = (
-    await db.query<Row>('SELECT brand, conversation_id, channel, customer_id, severity, started_at, inbound_count, paused, gap_seconds, waited_seconds FROM silence_gaps WHERE open')
-  ).map((r): RestoredGap & { waited: number } => ({
-    brand: String(r.brand),
-    conversationId: String(r.conversation_id),
-    channel: String(r.channel) as MessageChannel,
-    customerId: str(r.customer_id),
-    severity: str(r.severity) as Severity | undefined,
-    startedAt: ms(r.started_at)!,
-    inboundCount: Number(r.inbound_count),
-    paused: Boolean(r.paused),
-    pausedMs: 0,
-    waited: Number(r.waited_seconds) * 1000,
-  }));
-  for (const g of gaps) g.pausedMs = Math.max(0, tracker.clockMsFor(g.channel, g.startedAt, asOf) - g.waited);
-  tracker.restore(gaps, conversations, at, reportOpen);
+  const abandon = tracker.config.customer.abandon_after_secs;
+  // Streamed in chunks straight into the tracker's columns: a million waiting customers are never
+  // a million row objects at once (that took over 1 GB at a restart).
+  for await (const chunk of streamRows(
+    db,
+    `WITH r AS (
+       SELECT brand, conversation_id, max(ts) FILTER (WHERE direction = 'outbound' AND public) AS last_reply_at, max(ts) AS last_at
+       FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL),
+     t AS (
+       SELECT brand, conversation_id,
+         arg_max(action, (ts, id)) FILTER (WHERE action IN ('opened', 'reopened', 'solved', 'closed')) AS lifecycle,
+         arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS severity, max(ts) AS last_at
+       FROM tickets WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL)
+     SELECT coalesce(r.brand, t.brand) AS brand, coalesce(r.conversation_id, t.conversation_id) AS conversation_id, r.last_reply_at,
+            coalesce(t.lifecycle IN ('solved', 'closed'), false) AS solved, t.severity, greatest(r.last_at, t.last_at) AS last_at
+     FROM r FULL JOIN t ON r.brand = t.brand AND r.conversation_id = t.conversation_id
+     WHERE r.last_reply_at IS NOT NULL OR t.lifecycle IN ('solved', 'closed')
+     ORDER BY last_at`,
+    [asOf - forget * 1000],
+  )) {
+    const conversations = chunk.map(
+      (r): RestoredConversation => ({
+        brand: String(r.brand),
+        conversationId: String(r.conversation_id),
+        lastReplyAt: ms(r.last_reply_at),
+        solved: Boolean(r.solved),
+        severity: str(r.severity) as Severity | undefined,
+        at: ms(r.last_at) ?? asOf,
+      }),
+    );
+    tracker.restore([], conversations, at, reportOpen);
+  }
+  // Open gaps, with the conversation's latest activity (abandon_after_secs counts from it). Those
+  // idle longer than that were abandoned by the run that stored them: not taken back.
+  const cutoff = abandon === null ? asOf - forget * 1000 : asOf - abandon * 1000;
+  const gapSql = `WITH recent AS (
+       SELECT brand, conversation_id, max(ts) AS last_at FROM (
+         SELECT brand, conversation_id, ts FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) AND (direction = 'inbound' OR public)
+         UNION ALL
+         SELECT brand, conversation_id, ts FROM tickets WHERE ts >= make_timestamptz($1::BIGINT * 1000))
+       GROUP BY ALL)
+     SELECT g.brand, g.conversation_id, g.channel, g.customer_id, g.severity, g.started_at, g.inbound_count, g.paused, g.waited_seconds,
+            greatest(g.started_at, r.last_at) AS last_at
+     FROM silence_gaps g LEFT JOIN recent r USING (brand, conversation_id)
+     WHERE g.open ${abandon === null ? '' : 'AND (g.started_at >= make_timestamptz($1::BIGINT * 1000) OR r.last_at IS NOT NULL)'}
+     ORDER BY last_at`;
+  for await (const chunk of streamRows(db, gapSql, [cutoff])) {
+    const gaps = chunk.map((r): RestoredGap => {
+      const channel = String(r.channel) as MessageChannel;
+      const startedAt = ms(r.started_at)!;
+      const waited = Number(r.waited_seconds) * 1000;
+      return {
+        brand: String(r.brand),
+        conversationId: String(r.conversation_id),
+        channel,
+        customerId: str(r.customer_id),
+        severity: str(r.severity) as Severity | undefined,
+        startedAt,
+        inboundCount: Number(r.inbound_count),
+        paused: Boolean(r.paused),
+        pausedMs: Math.max(0, tracker.clockMsFor(channel, startedAt, asOf) - waited),
+        ...(abandon === null ? {} : { lastActivityAt: ms(r.last_at) }),
+      };
+    });
+    tracker.restore(gaps, [], at, reportOpen);
+  }
 
   const brands = new Map<string, { last?: number; incidents: [string, number][]; spikes: [string, number, number][] }>();
   const brand = (b: string) => {

@@ -48,13 +48,16 @@ export interface GapRecord {
 const NIL = -1;
 const SOLVED = 1;
 const PAUSED = 2;
+const IDLE_LIST = 0;
+const OPEN_LIST = 1;
 
 /**
  * Every conversation held, as columns indexed by a slot number (struct of arrays): a million
  * waiting customers cost typed-array cells and their id strings, not a million objects with boxed
  * numbers. Brands are interned; ids are looked up per brand, so no key string is built per
- * conversation. Slots are kept in a list in last-activity order (oldest first) for forgetting, and
- * freed slots are reused.
+ * conversation. Slots are kept in two lists in last-activity order (oldest first), one of waiting
+ * conversations (abandoned after abandon_after_secs) and one of the others (forgotten after
+ * forget_after_secs), and freed slots are reused.
  */
 class Conversations {
   brand = new Uint32Array(0);
@@ -77,8 +80,11 @@ class Conversations {
   /** Clock time paused so far in the gap (business time where a calendar applies), and since when. */
   pausedMs = new Float64Array(0);
   pausedSince = new Float64Array(0);
+  /** Latest event of the conversation (a message either way, a ticket change). */
   lastActivity = new Float64Array(0);
-  /** Last-activity list (oldest first); `next` also chains free slots. */
+  /** Which last-activity list the slot is in: OPEN_LIST (a gap is open) or IDLE_LIST. */
+  list = new Uint8Array(0);
+  /** Last-activity lists (oldest first); `next` also chains free slots. */
   prev = new Int32Array(0);
   next = new Int32Array(0);
   id: string[] = [];
@@ -89,8 +95,9 @@ class Conversations {
   readonly brandName: string[] = [];
   /** Per brand code: conversation id → slot. */
   readonly index: Map<string, number>[] = [];
-  head = NIL;
-  tail = NIL;
+  /** Heads and tails of the two lists, by list number. */
+  readonly head = [NIL, NIL];
+  readonly tail = [NIL, NIL];
   private free = NIL;
   /** Slots ever used (the high-water mark); `count` of them hold a conversation. */
   used = 0;
@@ -102,7 +109,7 @@ class Conversations {
 
   /** Bytes of the columns (typed arrays and the reference arrays), without the strings and maps. */
   get columnBytes(): number {
-    const typed = [this.brand, this.ch, this.sev, this.flags, this.stage, this.gapCount, this.ver, this.ticketTs, this.lastReplyAt, this.gapStart, this.pausedMs, this.pausedSince, this.lastActivity, this.prev, this.next];
+    const typed = [this.brand, this.ch, this.sev, this.flags, this.stage, this.gapCount, this.ver, this.ticketTs, this.lastReplyAt, this.gapStart, this.pausedMs, this.pausedSince, this.lastActivity, this.list, this.prev, this.next];
     return typed.reduce((n, a) => n + a.byteLength, 0) + 8 * (this.id.length + this.ticketCustomer.length + this.gapCustomer.length);
   }
 
@@ -120,6 +127,7 @@ class Conversations {
     this.pausedMs = grow(this.pausedMs, n);
     this.pausedSince = grow(this.pausedSince, n);
     this.lastActivity = grow(this.lastActivity, n);
+    this.list = grow(this.list, n);
     this.prev = grow(this.prev, n);
     this.next = grow(this.next, n);
   }
@@ -161,6 +169,7 @@ class Conversations {
     this.pausedMs[s] = 0;
     this.pausedSince[s] = Number.NaN;
     this.lastActivity[s] = 0;
+    this.list[s] = IDLE_LIST;
     this.id[s] = conversationId;
     this.ticketCustomer[s] = undefined;
     this.gapCustomer[s] = undefined;
@@ -184,26 +193,38 @@ class Conversations {
   }
 
   private append(s: number): void {
-    this.prev[s] = this.tail;
+    const l = this.list[s]!;
+    const t = this.tail[l]!;
+    this.prev[s] = t;
     this.next[s] = NIL;
-    if (this.tail === NIL) this.head = s;
-    else this.next[this.tail] = s;
-    this.tail = s;
+    if (t === NIL) this.head[l] = s;
+    else this.next[t] = s;
+    this.tail[l] = s;
   }
 
   private unlink(s: number): void {
+    const l = this.list[s]!;
     const p = this.prev[s]!;
     const n = this.next[s]!;
-    if (p === NIL) this.head = n;
+    if (p === NIL) this.head[l] = n;
     else this.next[p] = n;
-    if (n === NIL) this.tail = p;
+    if (n === NIL) this.tail[l] = p;
     else this.prev[n] = p;
   }
 
-  /** Moves a slot to the end of the activity list (most recent). */
+  /** Moves a slot to the end of its activity list (most recent). */
   touch(s: number): void {
-    if (s === this.tail) return;
+    if (s === this.tail[this.list[s]!]) return;
     this.unlink(s);
+    this.append(s);
+  }
+
+  /** After a gap opened or closed: the slot moves to the end of the other list. */
+  relist(s: number): void {
+    const l = this.isOpen(s) ? OPEN_LIST : IDLE_LIST;
+    if (this.list[s] === l) return;
+    this.unlink(s);
+    this.list[s] = l;
     this.append(s);
   }
 
@@ -258,6 +279,8 @@ export interface RestoredGap {
   /** Clock time the gap was paused so far. */
   pausedMs: number;
   lastReplyAt?: number;
+  /** The conversation's latest event (abandon_after_secs counts from it); default: the restore time. */
+  lastActivityAt?: number;
 }
 
 export interface RestoredConversation {
@@ -273,6 +296,10 @@ const fmtDur = (ms: number): string => {
   const m = Math.round(ms / 60_000);
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
+  if (h >= 24) {
+    const hours = Math.round(m / 60);
+    return hours % 24 ? `${Math.floor(hours / 24)} d ${hours % 24} h` : `${hours / 24} d`;
+  }
   return m % 60 ? `${h} h ${String(m % 60).padStart(2, '0')} min` : `${h} h`;
 };
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -296,6 +323,8 @@ export class SilenceTracker {
   now = Number.NEGATIVE_INFINITY;
   /** Gaps that ended (for tests and comparisons; off unless a listener is set). */
   onGapEnd: ((g: GapRecord) => void) | undefined;
+  /** Waiting conversations given up on since the start (abandon_after_secs). */
+  abandoned = 0;
   private lastForget = Number.NEGATIVE_INFINITY;
 
   constructor(readonly config: SilenceConfig) {
@@ -315,7 +344,7 @@ export class SilenceTracker {
   get openCount(): number {
     const cv = this.convs;
     let n = 0;
-    for (let s = cv.head; s !== NIL; s = cv.next[s]!) if (cv.isOpen(s)) n++;
+    for (let s = cv.head[OPEN_LIST]!; s !== NIL; s = cv.next[s]!) n++;
     return n;
   }
 
@@ -400,6 +429,7 @@ export class SilenceTracker {
     cv.stage[s] = 0;
     cv.pausedMs[s] = 0;
     cv.pausedSince[s] = cv.flags[s]! & PAUSED ? ts : Number.NaN;
+    cv.relist(s);
     this.schedule(s, ts);
   }
 
@@ -429,6 +459,7 @@ export class SilenceTracker {
     cv.pausedSince[s] = Number.NaN;
     cv.gapCustomer[s] = undefined;
     cv.ver[s]!++;
+    cv.relist(s);
   }
 
   message(m: MessageInput): void {
@@ -511,6 +542,7 @@ export class SilenceTracker {
     cv.gapCount[s] = 0;
     cv.stage[s] = 0;
     cv.ver[s]!++;
+    cv.relist(s);
   }
 
   private brand(b: string): BrandState {
@@ -661,19 +693,41 @@ export class SilenceTracker {
   /** Answered conversations idle longer than forget_after_secs are dropped (bounded memory). */
   private forget(now: number): void {
     const cv = this.convs;
-    const limit = now - this.config.customer.forget_after_secs * 1000;
+    const c = this.config.customer;
     let budget = 10_000;
-    while (cv.head !== NIL) {
-      const s = cv.head;
-      if (budget-- <= 0 || cv.lastActivity[s]! >= limit) break;
-      if (cv.isOpen(s)) {
-        // Still waiting: keep it, behind the recently active ones.
-        cv.touch(s);
-        cv.lastActivity[s] = now;
-        continue;
-      }
+    const idleLimit = now - c.forget_after_secs * 1000;
+    while (cv.head[IDLE_LIST] !== NIL && budget-- > 0) {
+      const s = cv.head[IDLE_LIST]!;
+      if (cv.lastActivity[s]! >= idleLimit) break;
       cv.remove(s);
     }
+    if (c.abandon_after_secs === null) return;
+    const abandonMs = c.abandon_after_secs * 1000;
+    while (cv.head[OPEN_LIST] !== NIL && budget-- > 0) {
+      const s = cv.head[OPEN_LIST]!;
+      const at = cv.lastActivity[s]! + abandonMs;
+      if (at > now) break;
+      this.abandon(s, at);
+    }
+  }
+
+  /**
+   * Nobody wrote or answered in a waiting conversation for abandon_after_secs: its alert ends
+   * ("abandoned"), and the detector forgets it, so conversations nobody will ever answer do not
+   * fire and hold memory for ever. The gap itself stays open and unanswered: view silence_gaps
+   * keeps it, as the stored data says. A later message from the customer starts a new wait here.
+   */
+  private abandon(s: number, at: number): void {
+    const cv = this.convs;
+    if (cv.stage[s]! > 0) {
+      const d = this.customerDetection(s, 'resolved', at, null);
+      const idle = fmtDur(at - cv.lastActivity[s]!);
+      d.summary = `${d.labels.customer ? `Customer ${d.labels.customer}` : 'A customer'} on ${d.labels.channel} (conversation ${cv.id[s]}): abandoned, no reply and no activity for ${idle}; still unanswered in silence_gaps`;
+      d.values = { ...d.values, abandoned: 1, abandon_after_secs: this.config.customer.abandon_after_secs! };
+      this.out.push(d);
+    }
+    this.abandoned++;
+    cv.remove(s);
   }
 
   private customerDetection(s: number, state: Detection['state'], at: number, endedBy: GapEnd | null): Detection {
@@ -710,7 +764,7 @@ export class SilenceTracker {
   openGaps(): GapRecord[] {
     const cv = this.convs;
     const out: GapRecord[] = [];
-    for (let s = cv.head; s !== NIL; s = cv.next[s]!) if (cv.isOpen(s)) out.push(this.gapRecord(s, null, null));
+    for (let s = cv.head[OPEN_LIST]!; s !== NIL; s = cv.next[s]!) out.push(this.gapRecord(s, null, null));
     return out;
   }
 
@@ -732,7 +786,7 @@ export class SilenceTracker {
     }
     const marks = this.warnAt.length + 1;
     for (const g of gaps) {
-      const s = this.conv(g.brand, g.conversationId, now);
+      const s = this.conv(g.brand, g.conversationId, g.lastActivityAt ?? now);
       if (g.lastReplyAt !== undefined) cv.lastReplyAt[s] = g.lastReplyAt;
       cv.sev[s] = sevCode(g.severity);
       cv.flags[s] = g.paused ? PAUSED : 0;
@@ -742,6 +796,7 @@ export class SilenceTracker {
       cv.gapCustomer[s] = g.customerId;
       cv.pausedMs[s] = g.pausedMs;
       cv.pausedSince[s] = g.paused ? now : Number.NaN;
+      cv.relist(s);
       const waited = this.waitedMs(s, now);
       let stage = 0;
       for (let i = 0; i < marks; i++) if (this.target(s, i) <= waited) stage++;
