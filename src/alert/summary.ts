@@ -67,7 +67,9 @@ function plural(n: number, one: string, many: string): string {
 
 export function groupSummary(g: GroupInfo, v: GroupView): string {
   const held = v.inhibited > 0 ? ` (${v.inhibited} more held back while a brand-level alert fires)` : '';
-  const resolvedNote = v.resolved.length > 0 && v.firing > 0 ? `; ${v.resolved.length} resolved since the last notification` : '';
+  const abandoned = v.resolved.filter((a) => a.values.abandoned === 1).length;
+  const resolvedNote =
+    v.resolved.length > 0 && v.firing > 0 ? `; ${v.resolved.length} resolved since the last notification${abandoned > 0 ? ` (${abandoned} abandoned: no activity for days)` : ''}` : '';
   if (v.firing === 0) {
     switch (g.rule) {
       case 'customer_silence':

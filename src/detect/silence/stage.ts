@@ -165,8 +165,9 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
     tracker.restore([], conversations, at, reportOpen);
   }
   // Open gaps, with the conversation's latest activity (abandon_after_secs counts from it). Those
-  // idle longer than that were abandoned by the run that stored them: not taken back.
-  const cutoff = abandon === null ? asOf - forget * 1000 : asOf - abandon * 1000;
+  // idle that long by now were abandoned (by the run that stored them, or while nothing ran): not
+  // taken back.
+  const cutoff = abandon === null ? asOf - forget * 1000 : at - abandon * 1000;
   const gapSql = `WITH recent AS (
        SELECT brand, conversation_id, max(ts) AS last_at FROM (
          SELECT brand, conversation_id, ts FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) AND (direction = 'inbound' OR public)
