@@ -161,6 +161,7 @@ function timed(source: Source, onFirst: () => void, onWait: (ms: number) => void
   return {
     name: source.name,
     live: source.live,
+    readAhead: source.readAhead,
     progress: () => source.progress(),
     async *batches(signal?: AbortSignal): AsyncGenerator<SourceBatch> {
       const it = source.batches(signal)[Symbol.asyncIterator]();

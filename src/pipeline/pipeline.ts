@@ -56,10 +56,27 @@ interface PreparedBatch {
   normalized: NormalizedBatch;
   /** Wall time normalizing took (counted in the batch's duration). */
   normalizeMs: number;
+  /** The source was told the batch's fate (onStored or onDropped). */
+  told?: boolean;
+}
+
+/** Tells the source its batch was stored (once). */
+function stored(p: PreparedBatch): void {
+  if (p.told) return;
+  p.told = true;
+  p.batch.onStored?.({ deadLetters: p.normalized.deadLetters });
+}
+
+/** Tells the source its batch will not be stored (once, unless it was stored). */
+function dropped(p: PreparedBatch | undefined): void {
+  if (!p || p.told) return;
+  p.told = true;
+  p.batch.onDropped?.();
 }
 
 /** A batch whose transaction is committing while the next batch is detected (see runSource). */
 interface Committing {
+  prepared: PreparedBatch;
   done: Promise<WriteResult>;
   /** Counters, after-commit hooks and onBatch, once committed. */
   finish(res: WriteResult): Promise<void>;
@@ -133,6 +150,7 @@ export class Pipeline {
         // The span ends once the batch is committed and its hooks ran (in settle() when behind).
         return await this.processNow(prepared, span, behind);
       } catch (err) {
+        dropped(prepared);
         failSpan(span, err);
         throw err;
       }
@@ -164,6 +182,7 @@ export class Pipeline {
         this.stats.duplicates += events.length - fresh.length;
         this.stats.deadLetters += res.deadLetters;
         this.stats.batches++;
+        stored(prepared);
         await this.afterCommit(fresh, ctx, res.deadLetters, events.length - fresh.length);
         this.options.onBatch?.(this.stats, {
           stored: res.stored,
@@ -179,7 +198,7 @@ export class Pipeline {
     if (behind) {
       // Handled in settle(); a rejection must not count as unhandled meanwhile.
       pending.done.catch(() => undefined);
-      this.committing = { done: pending.done, finish, span };
+      this.committing = { prepared, done: pending.done, finish, span };
     } else {
       await finish(await pending.done);
     }
@@ -195,6 +214,7 @@ export class Pipeline {
     try {
       res = await c.done;
     } catch (err) {
+      dropped(c.prepared);
       failSpan(c.span, err);
       throw err;
     }
@@ -285,7 +305,10 @@ export class Pipeline {
       throw err;
     } finally {
       // Ends the source's generator (closes the file); one batch read ahead is dropped unstored.
-      if (!finished) void it.return?.(undefined).catch(() => undefined);
+      if (!finished) {
+        next.then(dropped, () => undefined);
+        void it.return?.(undefined).catch(() => undefined);
+      }
       // The last batch's commit; after an earlier failure, the first error is the one reported.
       try {
         await this.serial(() => this.settle());

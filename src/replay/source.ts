@@ -19,6 +19,11 @@ export interface StoredEventsOptions {
 
 export class StoredEventsSource implements Source {
   readonly name: string;
+  /**
+   * Its position is its own query's cursor on a read-only connection (and the results go to
+   * another database): the pipeline may read and normalize the next batch while one commits.
+   */
+  readonly readAhead = true;
   private emitted = 0;
 
   private constructor(

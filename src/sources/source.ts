@@ -2,7 +2,7 @@
  * @module sources/source
  * What every source gives the pipeline: batches of raw records, in order, with where they came from.
  */
-import type { RawRecord } from '../contract/records.js';
+import type { DeadLetter, RawRecord } from '../contract/records.js';
 import type { Database } from '../store/database.js';
 import type { AdapterOptions } from '../normalize/adapters/adapter.js';
 
@@ -22,6 +22,15 @@ export interface SourceBatch {
   format?: string;
   /** The adapter options of the source (or topic) the batch came from: brand, brand accounts. */
   adapter?: AdapterOptions;
+  /**
+   * Called by the pipeline once the batch's transaction committed (rows and offsets are durable),
+   * with the dead letters its records became (stored now or before). A read-ahead source that may
+   * act only after its batch is stored (commit Kafka offsets) waits for this: with read-ahead, the
+   * pipeline asks for the next batch before the previous one is stored.
+   */
+  onStored?: (info: { deadLetters: readonly DeadLetter[] }) => void;
+  /** Called instead of `onStored` when the pipeline will not store the batch (read ahead and dropped, or failed). */
+  onDropped?: () => void;
 }
 
 export interface SourceProgress {

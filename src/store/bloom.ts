@@ -6,8 +6,12 @@
 
 const FNV_OFFSET = 0x811c9dc5;
 
-/** Two independent 32-bit hashes of a string (FNV-1a and a murmur-style mix), combined per probe. */
-function hashes(s: string): [number, number] {
+/** The two hashes of the last `hashes()` call (module state, not a tuple: no allocation per id). */
+let H1 = 0;
+let H2 = 0;
+
+/** Two independent 32-bit hashes of a string (FNV-1a and a murmur-style mix), combined per probe, into H1 and H2. */
+function hashes(s: string): void {
   let h1 = FNV_OFFSET;
   let h2 = 0x9747b28c;
   for (let i = 0; i < s.length; i++) {
@@ -18,7 +22,8 @@ function hashes(s: string): [number, number] {
     h2 ^= h2 >>> 13;
   }
   h2 = Math.imul(h2 ^ (h2 >>> 15), 0x27d4eb2d);
-  return [h1 >>> 0, (h2 >>> 0) | 1];
+  H1 = h1 >>> 0;
+  H2 = (h2 >>> 0) | 1;
 }
 
 class Layer {
@@ -72,12 +77,14 @@ export class ScalableBloom {
       top = this.newLayer(top.capacity * 4, this.fpRate / 2 ** this.layers.length);
       this.layers.push(top);
     }
-    const [h1, h2] = hashes(s);
-    top.add(h1, h2);
+    hashes(s);
+    top.add(H1, H2);
   }
 
   has(s: string): boolean {
-    const [h1, h2] = hashes(s);
+    hashes(s);
+    const h1 = H1;
+    const h2 = H2;
     for (const l of this.layers) if (l.has(h1, h2)) return true;
     return false;
   }

@@ -144,7 +144,7 @@ describe('pipeline read-ahead', () => {
     await db.close();
   });
 
-  it('never asks a source that keeps its own position (Kafka) for a batch before the previous one is committed', async () => {
+  it('never asks a source without read-ahead for a batch before the previous one is committed', async () => {
     const src = new LoggingSource(false, 3);
     const { db, pipeline } = await setup(dir, 'no-ahead', [probe(src.log)]);
     await pipeline.runSource(src);
@@ -182,6 +182,35 @@ describe('pipeline read-ahead', () => {
     expect(pipeline.stats.stored).toBe(6);
     expect(src.closed).toBe(true);
     await db.close();
+  });
+
+  it('tells a read-ahead source once per batch: stored (after its commit, with its dead letters) or dropped (failed, or read ahead)', async () => {
+    const told: string[] = [];
+    let pipeline!: Pipeline;
+    const src: Source = {
+      name: 'acks',
+      readAhead: true,
+      progress: () => ({ done: 0, unit: 'records', records: 0 }),
+      async *batches() {
+        for (let b = 0; b < 10; b++) {
+          const records = [0, 1, 2].map((i) => record(b * 3 + i));
+          if (b === 1) records.push({ bytes: Buffer.from('not json'), origin: { kind: 'file', name: 'mem', line: 99 } });
+          yield {
+            records,
+            // Stats count a batch once it committed: batch b is the (b+1)th.
+            onStored: ({ deadLetters }) => told.push(`stored ${b}: ${deadLetters.length} dead, ${pipeline.stats.batches} committed`),
+            onDropped: () => told.push(`dropped ${b}`),
+          };
+        }
+      },
+    };
+    const set = await setup(dir, 'acks', [probe([], 'e7')]);
+    pipeline = set.pipeline;
+    await expect(pipeline.runSource(src)).rejects.toThrow('stage failed on e7');
+    await new Promise((r) => setImmediate(r));
+    // Batch 2 failed in its stage; batch 3 had been read ahead; nothing after it was read.
+    expect(told.sort()).toEqual(['dropped 2', 'dropped 3', 'stored 0: 0 dead, 1 committed', 'stored 1: 1 dead, 2 committed']);
+    await set.db.close();
   });
 
   it('fails with the stage error, keeps the batches before it (the one committing too), and closes the source', async () => {

@@ -235,6 +235,32 @@ describe('hand-off between kafkajs and the pipeline', () => {
     expect(await h.take()).toBeUndefined();
   });
 
+  it('queues several partitions\' batches in arrival order, saying when each was taken, and cancels the waiting ones on close', async () => {
+    const h = new HandOff<string>();
+    const a = h.offer('a');
+    const b = h.offer('b');
+    const c = h.offer('c');
+    let bTaken = false;
+    void b.taken.then(() => (bTaken = true));
+    expect(h.peek()).toBe('a');
+    const first = (await h.take())!;
+    expect(first.value).toBe('a');
+    await a.taken;
+    await Promise.resolve();
+    expect(bTaken).toBe(false);
+    // Merging: what waits behind is taken at once, without waiting.
+    expect(h.takeNow()!.value).toBe('b');
+    await b.taken;
+    first.done();
+    expect(await a.outcome).toBe('done');
+    expect(h.isClosed).toBe(false);
+    h.close();
+    expect(h.isClosed).toBe(true);
+    await c.taken; // a cancelled offer counts as taken: its producer must not wait for ever
+    expect(await c.outcome).toBe('cancelled');
+    expect(h.takeNow()).toBeUndefined();
+  });
+
   it('ends a waiting taker on abort, and hands a consumer failure to it', async () => {
     const ac = new AbortController();
     const h = new HandOff<number>();

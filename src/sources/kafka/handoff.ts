@@ -1,8 +1,10 @@
 /**
  * @module sources/kafka/handoff
- * Hands one batch at a time from kafkajs's push callback (`eachBatch`) to the pipeline's pull loop
- * (an async generator), and tells the callback when the pipeline is done with it. One slot only:
- * the consumer does not fetch more while a batch is being stored, which is the backpressure.
+ * Hands batches from kafkajs's push callbacks (`eachBatch`, one per partition, several at once) to
+ * the pipeline's pull loop (an async generator), in arrival order, and tells each callback when its
+ * batch was taken and when the pipeline is done with it (stored, or cancelled). A callback offers
+ * its next batch only once the previous one was taken, and kafkajs fetches no more for a partition
+ * until its callback returns: that is the backpressure, one waiting batch per partition at most.
  *
  * @example
  * const h = new HandOff<Batch>();
@@ -11,6 +13,13 @@
  */
 
 export type HandOffOutcome = 'done' | 'cancelled';
+
+export interface HandOffOffer {
+  /** Resolves once the taker has the value (or it was cancelled before). */
+  taken: Promise<void>;
+  /** Resolves once the taker is done with it, or it was cancelled. */
+  outcome: Promise<HandOffOutcome>;
+}
 
 export interface HandOffItem<T> {
   value: T;
@@ -21,7 +30,7 @@ export interface HandOffItem<T> {
 }
 
 export class HandOff<T> {
-  private slot: HandOffItem<T> | undefined;
+  private readonly queue: { item: HandOffItem<T>; taken: () => void }[] = [];
   private waiter: ((item: HandOffItem<T> | undefined) => void) | undefined;
   private failure: unknown;
   private closed = false;
@@ -29,8 +38,15 @@ export class HandOff<T> {
 
   /** Offers a value; resolves once the taker is done with it, or it was cancelled (closing). */
   put(value: T): Promise<HandOffOutcome> {
-    if (this.closed) return Promise.resolve('cancelled');
-    return new Promise<HandOffOutcome>((resolve) => {
+    return this.offer(value).outcome;
+  }
+
+  /** Offers a value, saying when it was taken and when the taker is done with it. */
+  offer(value: T): HandOffOffer {
+    if (this.closed) return { taken: Promise.resolve(), outcome: Promise.resolve('cancelled') };
+    let markTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (markTaken = resolve));
+    const outcome = new Promise<HandOffOutcome>((resolve) => {
       let settled = false;
       const item: HandOffItem<T> = {
         value,
@@ -41,29 +57,44 @@ export class HandOff<T> {
         cancel: () => {
           if (!settled) resolve('cancelled');
           settled = true;
+          markTaken();
         },
       };
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = undefined;
         this.failWaiter = undefined;
+        markTaken();
         w(item);
       } else {
-        // One slot: kafkajs runs one eachBatch at a time (partitionsConsumedConcurrently 1).
-        this.slot?.cancel();
-        this.slot = item;
+        this.queue.push({ item, taken: markTaken });
       }
     });
+    return { taken, outcome };
+  }
+
+  /** No more values are taken (closing, or the producer side failed). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The value that `takeNow()` would return, without taking it. */
+  peek(): T | undefined {
+    return this.queue[0]?.item.value;
+  }
+
+  /** The first waiting value, if any, without waiting. */
+  takeNow(): HandOffItem<T> | undefined {
+    const q = this.queue.shift();
+    q?.taken();
+    return q?.item;
   }
 
   /** The next value; undefined once closed or when `signal` aborts; throws after `fail`. */
   take(signal?: AbortSignal): Promise<HandOffItem<T> | undefined> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.slot) {
-      const s = this.slot;
-      this.slot = undefined;
-      return Promise.resolve(s);
-    }
+    const waiting = this.takeNow();
+    if (waiting) return Promise.resolve(waiting);
     if (this.closed || signal?.aborted) return Promise.resolve(undefined);
     return new Promise<HandOffItem<T> | undefined>((resolve, reject) => {
       const onAbort = () => {
@@ -83,11 +114,10 @@ export class HandOff<T> {
     });
   }
 
-  /** No more values: a waiting taker gets undefined, a waiting value is cancelled. */
+  /** No more values: a waiting taker gets undefined, waiting values are cancelled. */
   close(): void {
     this.closed = true;
-    this.slot?.cancel();
-    this.slot = undefined;
+    this.cancelWaiting();
     const w = this.waiter;
     this.waiter = undefined;
     this.failWaiter = undefined;
@@ -98,11 +128,14 @@ export class HandOff<T> {
   fail(err: unknown): void {
     this.failure = err;
     this.closed = true;
-    this.slot?.cancel();
-    this.slot = undefined;
+    this.cancelWaiting();
     const f = this.failWaiter;
     this.waiter = undefined;
     this.failWaiter = undefined;
     f?.(err);
+  }
+
+  private cancelWaiting(): void {
+    for (const q of this.queue.splice(0)) q.item.cancel();
   }
 }

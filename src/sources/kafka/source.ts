@@ -12,9 +12,12 @@
  *   transaction). After a crash between the two, the next assignment finds DuckDB ahead of the
  *   group and publishes the missing range again from what DuckDB stored, then commits.
  *
- * Backpressure: the pipeline takes one batch at a time (two partitions' batches wait their turn, so
- * one is stored while the other is committed), and kafkajs fetches no more until they are stored;
- * fetch sizes are bounded by `max_bytes_per_partition`.
+ * Throughput and backpressure: the pipeline reads ahead (it normalizes the next batch while DuckDB
+ * commits the previous one); each batch says when it is stored (`onStored`), and only then is its
+ * range committed to the group. Partition batches wait in arrival order, one per partition at
+ * most, and those waiting together are merged into one transaction up to the batch size. kafkajs
+ * fetches no more for a partition until its batch is stored and committed; fetch sizes are bounded
+ * by `max_bytes_per_partition`.
  *
  * @example
  * const source = new KafkaSource({ config: cfg, batchSize: 5000 });
@@ -34,7 +37,7 @@ import { recordMessage } from './brand-records.js';
 import { consumerConfig, createKafka, describeConnection, explainKafkaError, KafkaConfigError, KafkaIntegrationError, type ResolvedConnection } from './client.js';
 import type { KafkaSourceConfig } from './config.js';
 import { deadLetterMessage } from './dead-letters.js';
-import { HandOff } from './handoff.js';
+import { HandOff, type HandOffItem, type HandOffOutcome } from './handoff.js';
 import { KafkaState, tpKey } from './state.js';
 
 export interface KafkaSourceOptions {
@@ -55,7 +58,12 @@ interface Pending extends SourceBatch {
   partition: number;
   first: bigint;
   next: bigint;
+  /** Set once stored: whether any of its records became dead letters (else nothing to publish). */
+  deadLetters?: boolean;
 }
+
+/** Partition batches kafkajs hands over at once (each waits its turn in the hand-off queue). */
+const PARTITIONS_AT_ONCE = 8;
 
 /** Longest wait for the consumer to finish its batch and leave the group on shutdown. */
 const SHUTDOWN_MS = 30_000;
@@ -108,9 +116,26 @@ export class PartitionLostError extends KafkaIntegrationError {
 
 type Commit = (o: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>;
 
+/** A pipeline batch made of partition batches, handed out and not yet stored or dropped. */
+interface Outgoing {
+  items: HandOffItem<Pending>[];
+  settled: Promise<void>;
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+  });
+
 export class KafkaSource implements Source {
   readonly name: string;
   readonly live = true;
+  /**
+   * The pipeline may take the next batch while the previous one commits: each batch says when it
+   * is stored (onStored), and only then are its offsets committed to the group.
+   */
+  readonly readAhead = true;
   readonly connection: ResolvedConnection;
   readonly instance: string;
   private readonly kafka: Kafka;
@@ -148,8 +173,6 @@ export class KafkaSource implements Source {
   private generation = 0;
   private records = 0;
   private stopping = false;
-  /** Settles when the batch handed to the pipeline last is stored: one hand-off at a time. */
-  private handoffTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.cfg = options.config;
@@ -237,9 +260,10 @@ export class KafkaSource implements Source {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Two partitions' batches at a time, handed to the pipeline one after the other: while one
-      // batch is committed to the group (and its dead letters published), the next one is stored.
-      partitionsConsumedConcurrently: 2,
+      // Several partitions' batches at a time, queued for the pipeline in arrival order: waiting
+      // ones are merged into one transaction (up to the batch size), and while one batch is
+      // committed to the group (and its dead letters published), the next ones are stored.
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: (p) => this.onBatch(p),
     });
 
@@ -450,51 +474,39 @@ export class KafkaSource implements Source {
     // Offsets rise within a batch: only a batch that starts below `from` needs filtering.
     const msgs = from === undefined || BigInt(batch.firstOffset() ?? from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
     const { format, adapter } = this.formats.get(topic) ?? { format: 'canonical', adapter: {} };
-    for (let i = 0; i < msgs.length; i += this.batchSize) {
+    // All chunks of the fetch are queued for the pipeline (each once the previous one was taken,
+    // so at most one waits per partition); each is committed to the group once it is stored, in order.
+    const queued: { chunk: typeof msgs; pending: Pending; outcome: Promise<HandOffOutcome> }[] = [];
+    let stop = false;
+    for (let i = 0; i < msgs.length && !stop; i += this.batchSize) {
       const chunk = msgs.slice(i, i + this.batchSize);
       const first = BigInt(chunk[0]!.offset);
-      const last = chunk[chunk.length - 1]!.offset;
-      const next = BigInt(last) + 1n;
+      const next = BigInt(chunk[chunk.length - 1]!.offset) + 1n;
+      // A rebalance may have moved the partition or rewound it (a seek); after a consumer restart
+      // a newer batch of this partition may have been stored meanwhile.
+      const stored = this.resumeAt.get(key);
+      if (!this.assigned.has(key) || isStale() || this.stopping || (stored !== undefined && first < stored)) break;
+      checkMembership();
       const records: RawRecord[] = chunk.map((m) => {
         const r: RawRecord = { bytes: m.value ?? Buffer.alloc(0), origin: { kind: 'kafka', name: topic, partition, offset: m.offset } };
         const meta = headerMeta(m.headers, m.key);
         if (meta) r.meta = meta;
         return r;
       });
-      // The other partition's batch may be in the pipeline: wait for it, so the dead-letter count
-      // below is this chunk's alone and the hand-off holds one batch.
-      const turn = this.handoffTurn;
-      let release!: () => void;
-      this.handoffTurn = new Promise((resolve) => (release = resolve));
-      let outcome: Awaited<ReturnType<HandOff<Pending>['put']>>;
-      let noDeadLetters: boolean;
-      try {
-        await turn;
-        // A rebalance while waiting may have moved the partition or rewound it (a seek); after a
-        // consumer restart a newer batch of this partition may have been stored meanwhile.
-        const stored = this.resumeAt.get(key);
-        if (!this.assigned.has(key) || isStale() || (stored !== undefined && first < stored)) return;
-        checkMembership();
-        const deadBefore = this.stats?.().deadLetters;
-        outcome = await this.handoff.put({
-          records,
-          offsets: [{ group: this.cfg.group_id, topic, partition, nextOffset: next.toString() }],
-          format,
-          adapter,
-          topic,
-          partition,
-          first,
-          next,
-        });
-        noDeadLetters = deadBefore !== undefined && this.stats!().deadLetters === deadBefore;
-      } finally {
-        release();
-      }
-      if (outcome === 'cancelled') return; // shutting down before it was stored: not committed
+      const pending: Pending = { records, offsets: [{ group: this.cfg.group_id, topic, partition, nextOffset: next.toString() }], format, adapter, topic, partition, first, next };
+      const offer = this.handoff.offer(pending);
+      queued.push({ chunk, pending, outcome: offer.outcome });
+      await offer.taken;
+      // Closed (shutting down) before it was taken: it was cancelled, and nothing more is offered.
+      stop = this.handoff.isClosed;
+    }
+    for (const { chunk, pending, outcome } of queued) {
+      if ((await outcome) === 'cancelled') return; // not stored: not committed (the rest neither)
+      const { first, next } = pending;
       this.resumeAt.set(key, next);
       this.records += chunk.length;
       try {
-        await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), { noDeadLetters });
+        await this.publishAndCommit(topic, partition, first, next, (o) => commitOffsetsIfNecessary(o), { noDeadLetters: pending.deadLetters === false });
       } catch (err) {
         if (!(err instanceof PartitionLostError) && !isStaleMember(err)) throw err;
         // Another instance owns the partition now and reads it from the group's offset; this
@@ -504,7 +516,7 @@ export class KafkaSource implements Source {
         this.log(`${topic}[${partition}]: another instance took this partition over; stopping work on it until the group reassigns partitions`);
         return;
       }
-      resolveOffset(last);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
       await heartbeat();
       checkMembership();
     }
@@ -572,29 +584,72 @@ export class KafkaSource implements Source {
     if (!this.state) throw new KafkaIntegrationError('KafkaSource: call attach({ db }) before batches(): the stored offsets are read from the database');
     const onAbort = () => this.handoff.close();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let current: Awaited<ReturnType<HandOff<Pending>['take']>>;
+    /** Handed to the pipeline, not yet stored or dropped. */
+    const out = new Set<Outgoing>();
     try {
       await this.connect();
       for (;;) {
-        current = await this.handoff.take(signal);
-        if (!current) return;
-        yield current.value;
-        current.done();
-        current = undefined;
+        const first = await this.handoff.take(signal);
+        if (!first) return;
+        const batch = this.merge(first, out);
+        yield batch;
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.stopping = true;
-      if (current) {
-        // The loop stopped after this batch was handed out: stored or not, DuckDB knows.
-        const v = current.value;
-        const d = await this.state.offset(this.cfg.group_id, v.topic, v.partition).catch(() => undefined);
-        if (d !== undefined && d >= v.next) current.done();
-        else current.cancel();
-      }
       this.handoff.close();
+      // The pipeline says what became of the batches it has (the one committing is stored in a
+      // moment); should it not, within the shutdown bound, DuckDB says.
+      if (out.size > 0) await Promise.race([Promise.all([...out].map((o) => o.settled)), sleep(SHUTDOWN_MS)]);
+      for (const o of out) {
+        for (const item of o.items) {
+          const v = item.value;
+          const d = await this.state.offset(this.cfg.group_id, v.topic, v.partition).catch(() => undefined);
+          if (d !== undefined && d >= v.next) item.done();
+          else item.cancel();
+        }
+      }
       await this.shutdown();
     }
+  }
+
+  /**
+   * One pipeline batch of the first waiting partition batch and those queued behind it (same
+   * format, up to the batch size): fewer, larger transactions. Each part's offsets are stored with
+   * it, and each part is committed to the group once the whole is stored.
+   */
+  private merge(first: HandOffItem<Pending>, out: Set<Outgoing>): SourceBatch {
+    const items = [first];
+    let count = first.value.records.length;
+    // One part per partition: a partition's ranges then stay whole in the scale-out partial counts.
+    const mergeable = (p: Pending) =>
+      p.format === first.value.format && p.adapter === first.value.adapter && count + p.records.length <= this.batchSize && !items.some((i) => i.value.topic === p.topic && i.value.partition === p.partition);
+    for (let p = this.handoff.peek(); p && mergeable(p); p = this.handoff.peek()) {
+      items.push(this.handoff.takeNow()!);
+      count += p.records.length;
+    }
+    let settle!: () => void;
+    const o: Outgoing = { items, settled: new Promise<void>((resolve) => (settle = resolve)) };
+    out.add(o);
+    const finish = (fn: (item: HandOffItem<Pending>) => void) => {
+      if (!out.delete(o)) return;
+      for (const item of items) fn(item);
+      settle();
+    };
+    const v = first.value;
+    return {
+      records: items.length === 1 ? v.records : items.flatMap((i) => i.value.records),
+      offsets: items.flatMap((i) => i.value.offsets ?? []),
+      format: v.format,
+      adapter: v.adapter,
+      onStored: ({ deadLetters }) =>
+        finish((item) => {
+          const p = item.value;
+          item.value.deadLetters = deadLetters.some((d) => d.origin.kind === 'kafka' && d.origin.name === p.topic && d.origin.partition === p.partition && BigInt(d.origin.offset) >= p.first && BigInt(d.origin.offset) < p.next);
+          item.done();
+        }),
+      onDropped: () => finish((item) => item.cancel()),
+    };
   }
 
   /** Leaves the group after the batch in progress is committed (kafkajs waits for it). */
