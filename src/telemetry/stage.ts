@@ -22,7 +22,7 @@ import { PipelineMetrics } from './metrics.js';
 /** Detection kinds counted by `crisiscx_open_silences`. */
 export const SILENCE_KINDS = ['customer_silence', 'brand_silence'] as const;
 
-/** Most silences the gauge keeps at once; beyond it the least recently changed is forgotten. */
+/** Most silences of one kind the gauge keeps at once; beyond it the least recently changed is forgotten. */
 const MAX_SILENCES = 50_000;
 
 /** A silence holding now: what the gauge counts. */
@@ -42,11 +42,12 @@ export interface TelemetryStageDeps {
 export class TelemetryStage implements Stage {
   readonly name = 'telemetry';
   /**
-   * Silences holding now by kind and key, least recently changed first. Only what the gauge needs:
+   * Silences holding now by key, least recently changed first (one map per kind). Only what the gauge needs:
    * a copy of every detection's labels and values (what the live page keeps) cost more than
    * counting the batch's events.
    */
-  private readonly silences = new Map<string, OpenSilence>();
+  private readonly customerSilences = new Map<string, OpenSilence>();
+  private readonly brandSilences = new Map<string, OpenSilence>();
   private newest = 0;
   /** Brands that ever had a silence: their gauge stays (at 0) once the silences close. */
   private readonly silenceBrands = new Set<string>();
@@ -63,7 +64,7 @@ export class TelemetryStage implements Stage {
       // Report zero for kinds with nothing open, so a resolved silence shows as 0, not as a gap.
       // Past the limit (firing), not the warnings before it.
       const counts = new Map<string, number>();
-      for (const c of this.silences.values()) if (c.firing) counts.set(`${c.brand}\0${c.kind}`, (counts.get(`${c.brand}\0${c.kind}`) ?? 0) + 1);
+      for (const silences of [this.customerSilences, this.brandSilences]) for (const c of silences.values()) if (c.firing) counts.set(`${c.brand}\0${c.kind}`, (counts.get(`${c.brand}\0${c.kind}`) ?? 0) + 1);
       for (const brand of this.silenceBrands) {
         for (const kind of SILENCE_KINDS) r.observe(counts.get(`${brand}\0${kind}`) ?? 0, { brand, kind });
       }
@@ -112,37 +113,41 @@ export class TelemetryStage implements Stage {
     for (const [source, types] of byKind) for (const [type, n] of types) this.metrics.eventsStored.add(n, { source, type });
     if (info.duplicates > 0) this.metrics.duplicates.add(info.duplicates);
     if (info.detections.length === 0) return;
-    const detected = new Map<string, { kind: string; state: string; n: number }>();
-    const silences = this.silences;
+    // Per detection kind: warnings, firings, resolutions.
+    const detected = new Map<string, [number, number, number]>();
     let joined = false;
     for (const d of info.detections) {
-      const k = `${d.kind}\0${d.state}`;
-      const c = detected.get(k);
-      if (c) c.n++;
-      else detected.set(k, { kind: d.kind, state: d.state, n: 1 });
+      const state = d.state === 'warning' ? 0 : d.state === 'firing' ? 1 : 2;
+      let c = detected.get(d.kind);
+      if (c === undefined) detected.set(d.kind, (c = [0, 0, 0]));
+      c[state]++;
       const kind = canonicalKind(d.kind);
-      if (!(SILENCE_KINDS as readonly string[]).includes(kind)) continue;
-      const id = `${kind}\0${d.key}`;
-      const open = silences.get(id);
-      if (d.state === 'resolved') {
-        if (open) silences.delete(id);
+      const silences = kind === 'customer_silence' ? this.customerSilences : kind === 'brand_silence' ? this.brandSilences : undefined;
+      if (silences === undefined) continue;
+      const open = silences.get(d.key);
+      if (state === 2) {
+        if (open) silences.delete(d.key);
         continue;
       }
       if (open) {
         // Re-inserted: the map keeps recency order for the bound.
-        silences.delete(id);
+        silences.delete(d.key);
         open.brand = d.brand;
-        open.firing = d.state === 'firing';
-        silences.set(id, open);
+        open.firing = state === 1;
+        silences.set(d.key, open);
       } else {
-        silences.set(id, { brand: d.brand, kind, firing: d.state === 'firing' });
+        silences.set(d.key, { brand: d.brand, kind, firing: state === 1 });
         if (silences.size > MAX_SILENCES) silences.delete(silences.keys().next().value!);
       }
       if (!this.silenceBrands.has(d.brand)) joined = true;
     }
-    for (const c of detected.values()) this.metrics.detections.add(c.n, { kind: c.kind, state: c.state });
+    for (const [kind, c] of detected) {
+      if (c[0] > 0) this.metrics.detections.add(c[0], { kind, state: 'warning' });
+      if (c[1] > 0) this.metrics.detections.add(c[1], { kind, state: 'firing' });
+      if (c[2] > 0) this.metrics.detections.add(c[2], { kind, state: 'resolved' });
+    }
     // A brand counts once one of its silences holds after the batch (one that opened and closed within it does not).
-    if (joined) for (const c of silences.values()) this.silenceBrands.add(c.brand);
+    if (joined) for (const silences of [this.customerSilences, this.brandSilences]) for (const c of silences.values()) this.silenceBrands.add(c.brand);
   }
 
   close(): void {
