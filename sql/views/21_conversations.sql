@@ -2,62 +2,32 @@
 -- opened it, when, the first public reply, its severity and whether it is solved. The triage,
 -- promise and channel views build on it.
 --
--- Performance (10M events, bench/sections/views.ts): "first of the conversation" is arg_min over
--- one fixed-width key per event, epoch microseconds then a hash of the event id (events at the
--- same microsecond are ordered by that hash: arbitrary but the same in any arrival order), which
--- costs half what a (ts, id) struct key does and keeps the aggregate inside the 1 GB memory limit.
--- The first public reply is the conversation's first public outbound message when that came after
--- the opening (nearly always); only the others are looked up again in messages.
+-- Performance (10M events, bench/sections/views.ts): the per-conversation aggregates come from
+-- the facts the store keeps as data arrives (sql/views/19_conversation_facts.sql: compacted rows
+-- merged with the few pending ones) instead of grouping every message by its text id on each
+-- query. "First of the conversation" is by event microseconds, then a hash of the event id
+-- (events at the same microsecond: arbitrary but the same in any arrival order). The first public
+-- reply is the conversation's first public outbound message when that came after the opening
+-- (nearly always); only the others are looked up again in messages.
 CREATE OR REPLACE VIEW conversations AS
-WITH msg AS (
+WITH base AS (
   SELECT
     brand,
     conversation_id,
-    arg_min(channel, k) AS first_channel,
-    min(ts) AS first_message_at,
-    min(ts) FILTER (WHERE direction = 'inbound') AS first_inbound_at,
-    min(ts) FILTER (WHERE direction = 'outbound' AND public) AS first_outbound_at,
-    arg_min(customer_id, k) FILTER (WHERE customer_id IS NOT NULL) AS msg_customer_id,
-    count(*) FILTER (WHERE direction = 'inbound') AS inbound_messages,
-    count(*) FILTER (WHERE direction = 'outbound' AND public) AS outbound_messages
-  FROM (SELECT *, epoch_us(ts)::HUGEINT * 18446744073709551616 + hash(id) AS k FROM messages)
-  GROUP BY brand, conversation_id
-),
-tk AS (
-  SELECT
-    brand,
-    conversation_id,
-    min(ts) FILTER (WHERE action = 'opened') AS ticket_opened_at,
-    min(ts) AS first_ticket_at,
-    arg_min(severity, k) FILTER (WHERE severity IS NOT NULL) AS initial_severity,
-    arg_max(severity, k) FILTER (WHERE severity IS NOT NULL) AS severity,
-    arg_min(channel, k) FILTER (WHERE channel IS NOT NULL) AS ticket_channel,
-    arg_min(customer_id, k) FILTER (WHERE customer_id IS NOT NULL) AS ticket_customer_id,
-    arg_min(topic, k) FILTER (WHERE topic IS NOT NULL) AS topic,
-    arg_max(action, k) AS last_action,
-    max(ts) FILTER (WHERE action IN ('solved', 'closed')) AS last_solved_at
-  FROM (SELECT *, epoch_us(ts)::HUGEINT * 18446744073709551616 + hash(id) AS k FROM tickets)
-  GROUP BY brand, conversation_id
-),
-base AS (
-  SELECT
-    coalesce(m.brand, t.brand) AS brand,
-    coalesce(m.conversation_id, t.conversation_id) AS conversation_id,
-    coalesce(m.first_channel, t.ticket_channel) AS channel,
-    coalesce(t.ticket_customer_id, m.msg_customer_id) AS customer_id,
-    CASE WHEN t.conversation_id IS NOT NULL OR m.first_inbound_at IS NOT NULL THEN 'customer' ELSE 'brand' END AS initiated_by,
+    coalesce(first_channel, ticket_channel) AS channel,
+    coalesce(ticket_customer_id, msg_customer_id) AS customer_id,
+    CASE WHEN ticket_events > 0 OR first_inbound_at IS NOT NULL THEN 'customer' ELSE 'brand' END AS initiated_by,
     -- A ticket's opening is when the clock starts; without one, the customer's first message.
-    coalesce(t.ticket_opened_at, least(t.first_ticket_at, m.first_inbound_at), m.first_message_at) AS opened_at,
-    m.first_outbound_at,
-    t.severity,
-    t.initial_severity,
-    t.topic,
-    t.conversation_id IS NOT NULL AS has_ticket,
-    CASE WHEN t.last_action IN ('solved', 'closed') THEN t.last_solved_at END AS solved_at,
-    coalesce(m.inbound_messages, 0) AS inbound_messages,
-    coalesce(m.outbound_messages, 0) AS outbound_messages
-  FROM msg m
-  FULL OUTER JOIN tk t ON t.brand = m.brand AND t.conversation_id = m.conversation_id
+    coalesce(ticket_opened_at, least(first_ticket_at, first_inbound_at), first_message_at) AS opened_at,
+    first_outbound_at,
+    severity,
+    initial_severity,
+    topic,
+    ticket_events > 0 AS has_ticket,
+    CASE WHEN last_action IN ('solved', 'closed') THEN last_solved_at END AS solved_at,
+    inbound_messages,
+    outbound_messages
+  FROM cx_conversation_facts()
 ),
 late_reply AS (
   -- The brand wrote before the clock started (e.g. a ticket opened after its outreach): the first

@@ -14,6 +14,7 @@ import type { DeadLetter, Envelope } from '../contract/records.js';
 import { ScalableBloom } from './bloom.js';
 import type { Database } from './database.js';
 import { TableAppender } from './appender.js';
+import { refreshConversationFacts } from './conversation-facts.js';
 import { DEAD_LETTER_GETTERS, ledgerGetters, TYPE_TABLE, TYPED_GETTERS, type TableRow } from './rows.js';
 import type { CanonicalEvent } from '../contract/events.js';
 
@@ -175,6 +176,8 @@ export class EventWriter {
     try {
       await ledger.appendItems(conn, fresh, ledgerGetters(() => now));
       for (const [t, envs] of byType) await typed.get(t)!.appendItems(conn, envs, TYPED_GETTERS[t]);
+      // The per-conversation facts behind view conversations, in the same transaction.
+      if (byType.has('message') || byType.has('ticket')) await refreshConversationFacts(conn);
       if (dlAppender) await dlAppender.appendItems(conn, dls, DEAD_LETTER_GETTERS);
       for (const [a, rows] of stageAppenders) await a.append(conn, rows);
       for (const o of offsets) {
