@@ -5,7 +5,9 @@
  *   (b) crisiscx with no stages: read, normalize, dedupe and store (the store path alone);
  *   (c) crisiscx with every stage of the default pipeline config.
  * Each is timed from the first read to its last commit, and again including the close (the final
- * checkpoint that makes the file self-contained), which is what `crisiscx ingest` waits for.
+ * checkpoint that makes the file self-contained), which is what `crisiscx ingest` waits for. The
+ * CPU time per event (all threads of the process) is printed too: it compares runs on a busy
+ * machine, where the rates do not.
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,13 @@ interface Timed {
   ms: number;
   /** The same plus closing the database (final checkpoint). */
   msClosed: number;
+  /** CPU time of the process (all threads) from the first read to the last commit, µs. */
+  cpuUs: number;
+}
+
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
 }
 
 function fresh(name: string): string {
@@ -44,16 +53,18 @@ async function bulkLoad(file: string, config: PipelineConfig): Promise<Timed> {
   const path = fresh('bulk');
   const db = await Database.open(path, { settings: { memory_limit: config.limits.database_memory_limit } });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await db.run('BEGIN');
   for (const [, sql] of bulkLoadStatements(file)) await db.run(sql);
   await db.run('COMMIT');
   const ms = performance.now() - t0;
+  const cpuUs = cpuSince(c0);
   const rows = Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]!.n);
   const tc = performance.now();
   await db.close();
   const msClosed = ms + performance.now() - tc;
   remove(path);
-  return { rows, ms, msClosed };
+  return { rows, ms, msClosed, cpuUs };
 }
 
 function progress(label: string, source: Source): (s: PipelineStats) => void {
@@ -79,14 +90,16 @@ async function noStages(file: string): Promise<Timed> {
     onBatch: progress('no stages', source),
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await pipeline.runSource(source);
   await pipeline.flush();
   const ms = performance.now() - t0;
+  const cpuUs = cpuSince(c0);
   await pipeline.close();
   await db.close();
   const msClosed = performance.now() - t0;
   remove(path);
-  return { rows: pipeline.stats.stored, ms, msClosed };
+  return { rows: pipeline.stats.stored, ms, msClosed, cpuUs };
 }
 
 async function everyStage(file: string): Promise<Timed & { stages: string[] }> {
@@ -95,15 +108,17 @@ async function everyStage(file: string): Promise<Timed & { stages: string[] }> {
   const source = buildSource(config.sources[0]!, config);
   const built = await buildPipeline(config, { onBatch: progress('every stage', source) });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await built.pipeline.runSource(source);
   await built.pipeline.flush();
   const ms = performance.now() - t0;
+  const cpuUs = cpuSince(c0);
   const stored = built.pipeline.stats.stored;
   const stages = built.pipeline.stages.map((s) => s.name);
   await built.close();
   const msClosed = performance.now() - t0;
   remove(path);
-  return { rows: stored, ms, msClosed, stages };
+  return { rows: stored, ms, msClosed, cpuUs, stages };
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -114,7 +129,8 @@ export async function fileIngest(): Promise<BenchResult[]> {
   process.stdout.write(`   workload: ${w.lines} lines, ${(w.bytes / 2 ** 20).toFixed(0)} MiB (${(w.bytes / w.lines).toFixed(0)} bytes/event)\n`);
   const line = (label: string, t: Timed): void =>
     void process.stdout.write(
-      `   ${label}: ${t.rows} events in ${secs(t.ms)} = ${fmtRate(rate(t.rows, t.ms))}; with the closing checkpoint ${secs(t.msClosed)} = ${fmtRate(rate(t.rows, t.msClosed))}\n`,
+      `   ${label}: ${t.rows} events in ${secs(t.ms)} = ${fmtRate(rate(t.rows, t.ms))}; with the closing checkpoint ${secs(t.msClosed)} = ${fmtRate(rate(t.rows, t.msClosed))}; ` +
+        `CPU ${(t.cpuUs / Math.max(1, t.rows)).toFixed(1)} µs per event (process, all threads)\n`,
     );
 
   const bulk1 = await bulkLoad(w.path, config);

@@ -205,19 +205,25 @@ async function consume(brokers: string, topic: string, total: number, dbPath: st
   const ac = new AbortController();
   const t0 = performance.now();
   let first = 0;
+  let cpu0 = process.cpuUsage();
   let waitMs = 0;
   const running = pipeline.runSource(
     timed(
       source,
-      () => (first = performance.now()),
+      () => {
+        first = performance.now();
+        cpu0 = process.cpuUsage();
+      },
       (ms) => (waitMs += ms),
     ),
     ac.signal,
   );
   const label = stages ? '(c) all stages' : '(b) no stages';
   let end: number;
+  let cpu: NodeJS.CpuUsage;
   try {
     end = await waitForCount(`Kafka → DuckDB ${label}`, () => pipeline.stats.records, total, running);
+    cpu = process.cpuUsage(cpu0);
   } finally {
     ac.abort();
     await running.catch(() => undefined);
@@ -230,9 +236,19 @@ async function consume(brokers: string, topic: string, total: number, dbPath: st
   const names = pipeline.stages.map((s) => s.name).join(', ') || 'none';
   process.stdout.write(
     `   ${label}: Kafka → DuckDB, exactly once (stages: ${names}): ${stats.records} records (${stats.stored} stored, ${stats.deadLetters} dead letters, ${stats.batches} transactions) in ${(ms / 1000).toFixed(1)} s = ${fmtRate(m.rate)} (start ${(m.startMs / 1000).toFixed(1)} s)\n` +
-      `       the pipeline waited for Kafka (fetch, group commit) ${(waitMs / 1000).toFixed(1)} s = ${pct(waitMs / ms)} of it; the rest is normalize + store${stages ? ' + stages' : ''}\n`,
+      `       the pipeline waited for Kafka (fetch, group commit) ${(waitMs / 1000).toFixed(1)} s = ${pct(waitMs / ms)} of it; the rest is normalize + store${stages ? ' + stages' : ''}\n` +
+      `       ${cpuLine(cpu, stats.records)}\n`,
   );
   return m;
+}
+
+/**
+ * CPU time of the whole process per record (main thread, DuckDB's threads, kafkajs): unlike the
+ * rates, it barely moves when other work shares the machine, so runs on a busy machine compare.
+ */
+function cpuLine(cpu: NodeJS.CpuUsage, records: number): string {
+  const us = (cpu.user + cpu.system) / Math.max(1, records);
+  return `CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s = ${us.toFixed(1)} µs per record (process, all threads)`;
 }
 
 /** (d) The same workload from the file, same pipeline without stages: the store's pace without Kafka. */
@@ -243,6 +259,7 @@ async function fileBare(path: string, dbPath: string): Promise<Measured> {
   const built = await buildPipeline(config);
   const pipeline = new Pipeline({ writer: built.writer, stages: [], normalizer: { maxEventBytes: config.limits.max_event_bytes } });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const progress = setInterval(() => process.stderr.write(`   (d) file → DuckDB, no stages: ${pipeline.stats.records} records\n`), 5000);
   try {
     await pipeline.runSource(buildSource(config.sources[0]!, config));
@@ -250,9 +267,10 @@ async function fileBare(path: string, dbPath: string): Promise<Measured> {
     clearInterval(progress);
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await built.close();
   const m = { records: pipeline.stats.records, ms, startMs: 0, rate: rate(pipeline.stats.records, ms) };
-  process.stdout.write(`   (d) file → DuckDB (stages: none): ${m.records} records (${pipeline.stats.batches} transactions) in ${(ms / 1000).toFixed(1)} s = ${fmtRate(m.rate)}\n`);
+  process.stdout.write(`   (d) file → DuckDB (stages: none): ${m.records} records (${pipeline.stats.batches} transactions) in ${(ms / 1000).toFixed(1)} s = ${fmtRate(m.rate)}\n       ${cpuLine(cpu, m.records)}\n`);
   return m;
 }
 
