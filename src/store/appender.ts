@@ -225,13 +225,14 @@ export class TableAppender {
     const valid = this.validity;
     const words = Math.ceil(n / 64) * 2;
     let nulls = 0;
+    this.longRows.length = 0;
+    this.longValues.length = 0;
     if (!read) {
       valid.fill(0, 0, words);
       nulls = n;
     } else {
       valid.fill(0xffffffff, 0, words);
-      this.longRows.length = 0;
-      this.longValues.length = 0;
+      const strings = WIDTH[column.kind] === 16;
       let r = 0;
       let v: RowValue;
       try {
@@ -240,6 +241,8 @@ export class TableAppender {
           if (v === undefined || v === null) {
             valid[r >>> 5]! &= ~(1 << (r & 31));
             nulls++;
+            // No stale string header (a pointer of an earlier chunk) under a NULL.
+            if (strings) column.words.fill(0, r * 4, r * 4 + 4);
           } else {
             this.put(column, r, v);
           }

@@ -93,12 +93,14 @@ describe('table appender', () => {
     const db = await Database.open(join(dir, 'getters.duckdb'), { migrate: false });
     await db.run(TABLE);
     const a = await TableAppender.create(db.connection, 't');
-    const items = Array.from({ length: 2049 }, (_, i) => ({ id: i, label: `item ${i}` }));
+    // Labels short and long (inline and out-of-line strings), then a text column with no getter.
+    const label = (i: number) => (i % 2 ? `item ${i}` : `item ${i}, a label longer than twelve bytes`);
+    const items = Array.from({ length: 2049 }, (_, i) => ({ id: i, label: label(i) }));
     await db.transaction(() => a.appendItems(db.connection, items, { n: (x) => x.id, s: (x) => x.label, at_tz: (x) => 1_773_482_400_000 + x.id }));
-    const back = await db.query<{ n: number; s: string; at: number; d: number | null }>('SELECT n, s, epoch_ms(at_tz)::DOUBLE AS at, d FROM t ORDER BY n');
+    const back = await db.query<{ n: number; s: string; j: string | null; at: number; d: number | null }>('SELECT n, s, j, epoch_ms(at_tz)::DOUBLE AS at, d FROM t ORDER BY n');
     expect(back).toHaveLength(2049);
-    expect(back[2048]).toEqual({ n: 2048, s: 'item 2048', at: 1_773_482_402_048, d: null });
-    expect(back.every((r, i) => r.n === i && r.s === `item ${i}` && r.d === null)).toBe(true);
+    expect(back[2048]).toEqual({ n: 2048, s: label(2048), j: null, at: 1_773_482_402_048, d: null });
+    expect(back.every((r, i) => r.n === i && r.s === label(i) && r.j === null && r.d === null)).toBe(true);
     await db.close();
   });
 
