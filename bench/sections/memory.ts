@@ -4,8 +4,14 @@
  * synthetic Envelopes through the stages' own onEvents. It runs in a child process so earlier
  * sections (DuckDB buffers, the file workload) do not inflate the RSS it reports.
  * BENCH_OPEN_SILENCES and BENCH_OPEN_PROMISES change the counts.
+ *
+ * Then a restart with that many open gaps stored: a fresh process opens a DuckDB file holding 1M
+ * unanswered conversations and builds the silence stage, which rebuilds who is waiting from view
+ * silence_gaps; its peak RSS (the kernel's high-water mark) includes DuckDB running that view.
+ * BENCH_RESTORE_SILENCES changes the count (the file is generated once under .cache/bench).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -16,11 +22,14 @@ import type { Envelope } from '../../src/contract/records.js';
 import { createPromiseStage } from '../../src/detect/promises/stage.js';
 import { createSilenceStage, type SilenceStage } from '../../src/detect/silence/stage.js';
 import type { Detection, StageContext } from '../../src/pipeline/stage.js';
+import { Database } from '../../src/store/database.js';
+import { CACHE } from '../workload.js';
 import type { BenchResult } from './index.js';
 
 const T0 = Date.parse('2026-03-14T06:00:00Z');
 const MIB = 2 ** 20;
 const CHILD_FLAG = '--memory-child';
+const RESTORE_FLAG = '--restore-child';
 
 /** JS heap in use and memory outside it (typed arrays: the detectors' columns), after a full GC. */
 interface Mem {
@@ -142,27 +151,84 @@ async function measure(silences: number, promises: number): Promise<Measured> {
   };
 }
 
+/** Runs this file in a child process with `args` and parses the JSON line it prints last. */
+function child<T>(args: string[]): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const c = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    c.on('error', reject);
+    c.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`bench child ${args[0]} exited with ${code}: ${out.slice(-500)}`));
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch (err) {
+        reject(new Error(`bench child ${args[0]} printed no result: ${line.slice(0, 200)}`, { cause: err }));
+      }
+    });
+  });
+}
+
+/** A DuckDB file with `n` conversations whose one inbound message is unanswered (generated once). */
+async function restoreFile(n: number): Promise<string> {
+  mkdirSync(CACHE, { recursive: true });
+  const path = `${CACHE}/restore-${n}.duckdb`;
+  if (existsSync(path)) return path;
+  const tmp = `${path}.tmp`;
+  rmSync(tmp, { force: true });
+  const db = await Database.open(tmp);
+  // The same shape as the in-process workload above: four brands and channels, in the two minutes before T0.
+  const ts = `make_timestamptz((${T0}::BIGINT - 120000 + (i % 120) * 1000) * 1000)`;
+  const brand = "(['aurora-air', 'northwind', 'globex-telecom', 'initech-bank'])[i % 4 + 1]";
+  await db.run(
+    `INSERT INTO events (id, type, ts, brand, source, conversation_id, customer_id, origin, ingested_at, raw)
+     SELECT 'm-' || i, 'message', ${ts}, ${brand}, 'bench', 'conv-' || i, 'cust-' || i, 'bench', now(), '{}' FROM range(${n}) t(i)`,
+  );
+  await db.run(
+    `INSERT INTO messages (id, ts, brand, source, conversation_id, channel, direction, customer_id, text, lang, public)
+     SELECT 'm-' || i, ${ts}, ${brand}, 'bench', 'conv-' || i, (['chat', 'social', 'email', 'ticket'])[i % 4 + 1], 'inbound', 'cust-' || i,
+            'Where is my refund? Nobody answers.', 'en', true FROM range(${n}) t(i)`,
+  );
+  await db.checkpoint();
+  await db.close();
+  renameSync(tmp, path);
+  return path;
+}
+
+interface Restored {
+  gaps: number;
+  secs: number;
+  baseRss: number;
+  peakRss: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** The restore child: a fresh process opens the file and builds the silence stage, as `crisiscx run` does at start. */
+async function measureRestore(path: string): Promise<Restored> {
+  const gc = collect();
+  const baseRss = process.resourceUsage().maxRSS * 1024;
+  const t0 = performance.now();
+  const db = await Database.open(path);
+  const config = parsePipelineConfig({ database: path, serve: { enabled: false } }, 'bench');
+  const stage = (await createSilenceStage({ config, db, clock: new ManualClock(T0), live: true })) as SilenceStage;
+  const secs = (performance.now() - t0) / 1000;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  gc();
+  gc();
+  const { rss, heapUsed, external } = process.memoryUsage();
+  const gaps = stage.tracker.openCount;
+  await db.close();
+  return { gaps, secs, baseRss, peakRss, rss, heapUsed, external };
+}
+
 export async function memory(): Promise<BenchResult[]> {
   const silences = Number(process.env.BENCH_OPEN_SILENCES ?? 1_000_000);
   const promises = Number(process.env.BENCH_OPEN_PROMISES ?? 100_000);
   process.stdout.write(`   one child process: ${silences} open conversations in the silence stage + ${promises} open promises in the promise stage\n`);
-  const m = await new Promise<Measured>((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), CHILD_FLAG, String(silences), String(promises)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`memory child exited with ${code}: ${out.slice(-500)}`));
-      try {
-        resolve(JSON.parse(line) as Measured);
-      } catch (err) {
-        reject(new Error(`memory child printed no result: ${line.slice(0, 200)}`, { cause: err }));
-      }
-    });
-  });
+  const m = await child<Measured>([CHILD_FLAG, String(silences), String(promises)]);
   const full = silences >= 1_000_000 && promises >= 100_000;
   process.stdout.write(
     `   fed in ${m.feedSecs.toFixed(1)} s; process RSS ${(m.rss / MIB).toFixed(0)} MiB (${((m.rss - m.baseRss) / MIB).toFixed(0)} MiB over the ${(m.baseRss / MIB).toFixed(0)} MiB of an idle process), JS heap ${(m.heapUsed / MIB).toFixed(0)} MiB after GC\n`,
@@ -174,13 +240,30 @@ export async function memory(): Promise<BenchResult[]> {
   if (m.openSilences < silences || m.openPromises < promises) throw new Error(`the stages hold less than fed (${m.openSilences} conversations, ${m.openPromises} promises): the figure would flatter`);
   process.stdout.write(`   live tick (silence + promises) with nothing due: ${(m.tickMs * 1000).toFixed(0)} µs\n`);
   const label = `${silences / 1e6}M conversations + ${promises / 1e3}k promises`;
+
+  const restoring = Number(process.env.BENCH_RESTORE_SILENCES ?? 1_000_000);
+  const file = await restoreFile(restoring);
+  const r = await child<Restored>([RESTORE_FLAG, file]);
+  if (r.gaps !== restoring) throw new Error(`the restart took back ${r.gaps} of ${restoring} open gaps: the figure would flatter`);
+  process.stdout.write(
+    `   restart with ${restoring} open gaps stored (fresh process: open the file, silence stage from view silence_gaps): ${r.secs.toFixed(1)} s; peak RSS ${(r.peakRss / MIB).toFixed(0)} MiB (idle process ${(r.baseRss / MIB).toFixed(0)} MiB), after GC ${(r.rss / MIB).toFixed(0)} MiB (JS heap ${(r.heapUsed / MIB).toFixed(0)} MiB, ${(r.external / MIB).toFixed(0)} MiB outside it)\n`,
+  );
+  const rLabel = `${restoring / 1e6}M open gaps`;
+  const rFull = restoring >= 1_000_000;
   return [
     { section: 'memory', figure: `process RSS, ${label}`, value: `${(m.rss / MIB).toFixed(0)} MiB`, target: full ? '< 600 MB' : undefined, met: full ? m.rss < 600e6 : undefined },
     { section: 'memory', figure: 'JS heap after GC, same state', value: `${(m.heapUsed / MIB).toFixed(0)} MiB` },
     { section: 'memory', figure: 'state per open conversation (heap + columns)', value: `${m.bytesPerConversation.toFixed(0)} B` },
     { section: 'memory', figure: 'state per open promise (heap + columns)', value: `${m.bytesPerPromise.toFixed(0)} B` },
     { section: 'memory', figure: 'live tick, nothing due, same state', value: `${(m.tickMs * 1000).toFixed(0)} µs` },
+    { section: 'memory', figure: `restart: peak RSS, ${rLabel}`, value: `${(r.peakRss / MIB).toFixed(0)} MiB`, target: rFull ? '< 600 MB' : undefined, met: rFull ? r.peakRss < 600e6 : undefined },
+    { section: 'memory', figure: `restart: time to take back ${rLabel}`, value: `${r.secs.toFixed(1)} s` },
   ];
+}
+
+if (process.argv.includes(RESTORE_FLAG)) {
+  const r = await measureRestore(process.argv[process.argv.indexOf(RESTORE_FLAG) + 1]!);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
 }
 
 if (process.argv.includes(CHILD_FLAG)) {

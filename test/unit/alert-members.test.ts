@@ -6,6 +6,7 @@ import type { AlertNotification } from '../../src/alert/sink.js';
 import { groupSummary } from '../../src/alert/summary.js';
 import { TableAppender } from '../../src/store/appender.js';
 import { Database } from '../../src/store/database.js';
+import type { TableRow } from '../../src/store/rows.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const T0 = Date.parse('2026-03-14T10:00:00Z');
@@ -59,7 +60,7 @@ function history(): { records: AlertRecord[]; sent: AlertNotification[]; members
   return { records, sent, members };
 }
 
-async function append(db: Database, table: string, rows: Record<string, unknown>[]): Promise<void> {
+async function append(db: Database, table: string, rows: TableRow[]): Promise<void> {
   const a = await TableAppender.create(db.connection, table);
   await db.transaction(() => a.append(db.connection, rows));
 }
