@@ -162,6 +162,8 @@ logger.kafka.name = kafka
 logger.kafka.level = INFO
 logger.apache.name = org.apache.kafka
 logger.apache.level = WARN
+logger.groups.name = org.apache.kafka.coordinator.group
+logger.groups.level = INFO
 EOF
   local cp="$LIBS/*"
   local jvm=(-Xms128m "-Xmx${KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Database } from '../../src/store/database.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { broker, createTopics, groupProgress, readTopic, startCli, syntheticEvents, unique, waitFor, withAdmin, writeYaml } from './kafka-helpers.js';
+import { broker, createTopics, groupProgress, kafkaPipeline, QUICK_FAILOVER, readTopic, startCli, syntheticEvents, unique, waitFor, withAdmin, writeYaml } from './kafka-helpers.js';
 
 describe('kafka → DuckDB exactly once', () => {
   const dir = tempDir('crisiscx-kafka-eo-');
@@ -37,28 +37,18 @@ describe('kafka → DuckDB exactly once', () => {
 
     // 2. Consume, killing the process three times while it is in the middle of the stream.
     const db = join(dir, 'eo.duckdb');
-    const pipeline = writeYaml(join(dir, 'pipeline.yaml'), {
-      name: 'eo',
-      database: db,
-      sources: [
-        {
-          type: 'kafka',
-          brokers: broker().brokers.split(','),
-          group_id: group,
-          topics: [{ name: topic }],
-          dead_letter_topic: dlq,
-          // Small batches: many transactions, many moments to be killed in.
-          max_bytes_per_partition: 32 * 1024,
-          // A killed member is noticed after this long (the broker's minimum).
-          session_timeout_ms: 6000,
-          heartbeat_interval_ms: 1000,
-        },
-      ],
-      limits: { batch_size: 250 },
-      serve: { enabled: false },
-      alerts: { sinks: [] },
-      telemetry: { enabled: false },
-    });
+    const pipeline = writeYaml(
+      join(dir, 'pipeline.yaml'),
+      kafkaPipeline({
+        database: db,
+        group,
+        topics: [topic],
+        deadLetterTopic: dlq,
+        // Small batches: many transactions, many moments to be killed in.
+        source: { max_bytes_per_partition: 32 * 1024, ...QUICK_FAILOVER },
+        sections: { name: 'eo', limits: { batch_size: 250 } },
+      }),
+    );
     const total = BigInt(lines.length);
     const killedAt: bigint[] = [];
     for (const share of [0.2, 0.45, 0.7]) {

@@ -6,11 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Admin, type IHeaders } from 'kafkajs';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
+import type { PipelineConfig } from '../../src/config/pipeline.js';
 import { eventKey } from '../../src/contract/events.js';
+import { buildPipeline, buildSource } from '../../src/pipeline/build.js';
+import type { PipelineStats } from '../../src/pipeline/pipeline.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,6 +135,42 @@ export async function groupProgress(group: string, topic: string): Promise<{ com
   });
 }
 
+/**
+ * Sets a group's committed offsets, as kafkajs's `admin.setOffsets` does (a consumer of the group
+ * that seeks and commits; the group must have no running member), without its 5 s wait: the
+ * admin's consumer waits out kafkajs's default `maxWaitTimeInMs` (5000) on its paused partitions
+ * before it stops. Offset "-2" is the earliest (what `admin.resetOffsets({ earliest: true })` sets).
+ */
+export async function setGroupOffsets(groupId: string, topic: string, partitions: { partition: number; offset: string }[]): Promise<void> {
+  const consumer = client().consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const { state } = await consumer.describeGroup();
+    if (state !== 'Empty' && state !== 'Dead') throw new Error(`setGroupOffsets: group ${groupId} is ${state}; stop its members first`);
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => void consumer.stop().then(resolve, reject));
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause([{ topic }]);
+      for (const p of partitions) consumer.seek({ topic, ...p });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  // A test that rewinds a group proves nothing if the rewind did not happen.
+  const [now] = await withAdmin((a) => a.fetchOffsets({ groupId, topics: [topic] }));
+  for (const p of partitions) {
+    const got = now?.partitions.find((x) => x.partition === p.partition)?.offset;
+    if (got !== p.offset) throw new Error(`setGroupOffsets: ${topic}[${p.partition}] of group ${groupId} is at ${got}, not ${p.offset}`);
+  }
+}
+
+/** Rewinds a group to the start of every partition of a topic (as `admin.resetOffsets({ earliest: true })`). */
+export async function resetGroupOffsets(groupId: string, topic: string): Promise<void> {
+  const ends = await withAdmin((a) => a.fetchTopicOffsets(topic));
+  await setGroupOffsets(groupId, topic, ends.map((e) => ({ partition: e.partition, offset: '-2' })));
+}
+
 /** Polls `check` until it returns a value other than undefined/false (test/helpers/wait.ts, what first). */
 export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 50): Promise<T> {
   return waitUntil(check, what, timeoutMs, everyMs);
@@ -139,6 +179,93 @@ export function waitFor<T>(what: string, check: () => Promise<T | undefined | fa
 export function writeYaml(path: string, value: unknown): string {
   writeFileSync(path, stringify(value));
   return path;
+}
+
+/**
+ * Kafka source keys of a test whose consumers get killed: the group drops a dead member after 6 s
+ * (the broker's smallest session timeout) instead of the default 30 s.
+ */
+export const QUICK_FAILOVER = { session_timeout_ms: 6000, heartbeat_interval_ms: 1000 } as const;
+
+export interface KafkaPipelineOptions {
+  database: string;
+  group: string;
+  /** Topic names, or topic sections (`{ name, format, brand }`). */
+  topics: (string | { name: string; [key: string]: unknown })[];
+  /** Default null: dead letters go to the dead_letters table only. */
+  deadLetterTopic?: string | null;
+  /** More keys of the kafka source (max_bytes_per_partition, scale_out, QUICK_FAILOVER...). */
+  source?: Record<string, unknown>;
+  /** Top-level keys beside the source (name, limits, detect, alerts...); they replace the defaults. */
+  sections?: Record<string, unknown>;
+}
+
+/**
+ * A pipeline config (as written in YAML) reading Kafka topics from the test broker, with nothing
+ * else running: no HTTP server, no alert sinks, no telemetry.
+ */
+export function kafkaPipeline(o: KafkaPipelineOptions): Record<string, unknown> {
+  return {
+    database: o.database,
+    sources: [
+      {
+        type: 'kafka',
+        brokers: broker().brokers.split(','),
+        group_id: o.group,
+        topics: o.topics.map((t) => (typeof t === 'string' ? { name: t } : t)),
+        dead_letter_topic: o.deadLetterTopic ?? null,
+        ...o.source,
+      },
+    ],
+    serve: { enabled: false },
+    alerts: { sinks: [] },
+    telemetry: { enabled: false },
+    ...o.sections,
+  };
+}
+
+/**
+ * Writes `<dir>/<id>.yaml`: instance `id` of a scale-out group, with its own database
+ * `<dir>/<id>.duckdb`, killable (QUICK_FAILOVER); `scaleOut` adds to `scale_out`.
+ */
+export function scaleOutInstance(dir: string, id: string, o: Omit<KafkaPipelineOptions, 'database'> & { scaleOut: Record<string, unknown> }): string {
+  const { scaleOut, ...rest } = o;
+  return writeYaml(
+    join(dir, `${id}.yaml`),
+    kafkaPipeline({
+      ...rest,
+      database: join(dir, `${id}.duckdb`),
+      source: { ...QUICK_FAILOVER, ...o.source, scale_out: { enabled: true, instance_id: id, ...scaleOut } },
+      sections: { name: id, ...o.sections },
+    }),
+  );
+}
+
+export interface InProcessRun {
+  /** The pipeline's counters, live while it runs. */
+  stats: PipelineStats;
+  stop(): Promise<void>;
+}
+
+/** Runs a config's Kafka source live in this process (as `crisiscx run` does) until stopped. */
+export async function runInProcess(config: PipelineConfig): Promise<InProcessRun> {
+  const source = buildSource(config.sources[0]!, config);
+  const built = await buildPipeline(config, { live: true });
+  await source.attach!({ db: built.db, stats: () => built.pipeline.stats });
+  const ac = new AbortController();
+  const running = built.pipeline.runSource(source, ac.signal);
+  return {
+    stats: built.pipeline.stats,
+    async stop() {
+      ac.abort();
+      try {
+        await running;
+      } finally {
+        await source.close!();
+        await built.close();
+      }
+    },
+  };
 }
 
 export interface CliProcess {
@@ -166,8 +293,21 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
   return { child, stderr: () => err, stdout: () => out, exited };
 }
 
-/** Synthetic canonical events with unique ids: inbound and outbound messages over brands and channels. */
-export function syntheticEvents(n: number, seed = 1, start = Date.parse('2026-03-14T10:00:00Z')): string[] {
+/**
+ * The start of the `hours` before the current minute: where a live pipeline's test events belong.
+ * A live pipeline runs on the wall clock, so events from a fixed date fall further behind it every
+ * day, and its detectors and alert engine then catch up over the whole gap at each start (eight
+ * months behind: 20 s of spike-model steps and alert-group flushes for 500 events).
+ */
+export function recentStart(hours = 3): number {
+  return Math.floor(Date.now() / 60_000) * 60_000 - hours * 3600_000;
+}
+
+/**
+ * Synthetic canonical events with unique ids: inbound and outbound messages over brands and
+ * channels, spread over the three hours from `start` (default: the last three hours).
+ */
+export function syntheticEvents(n: number, seed = 1, start = recentStart(3)): string[] {
   const brands = ['aurora-air', 'northwind', 'contoso'];
   const channels = ['chat', 'social', 'email', 'ticket'];
   const texts = [

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertNotification } from '../../src/alert/sink.js';
 import { Database } from '../../src/store/database.js';
 import { tempDir } from '../helpers/tmp.js';
-import { broker, client, createTopics, groupProgress, startCli, unique, waitFor, writeYaml, type CliProcess } from './kafka-helpers.js';
+import { client, createTopics, groupProgress, scaleOutInstance, startCli, unique, waitFor, type CliProcess } from './kafka-helpers.js';
 
 const dir = tempDir('crisiscx-kafka-so-alerts-');
 const BRAND = 'acme';
@@ -87,34 +87,23 @@ describe('kafka scale-out: brand-level alerts from the brand owner only', () => 
       producer.send({ topic: input, acks: -1, messages: events.map((e) => ({ key: (e as { conversationId?: string; id: string }).conversationId ?? (e as { id: string }).id, value: JSON.stringify(e), partition: rr++ % INPUT_PARTITIONS })) });
 
     const instance = (id: string) =>
-      writeYaml(join(dir, `${id}.yaml`), {
-        name: `soa-${id}`,
-        database: join(dir, `${id}.duckdb`),
-        sources: [
-          {
-            type: 'kafka',
-            brokers: broker().brokers.split(','),
-            group_id: group,
-            topics: [{ name: input }],
-            dead_letter_topic: null,
-            session_timeout_ms: 6000,
-            heartbeat_interval_ms: 1000,
-            max_wait_ms: 200,
-            scale_out: { enabled: true, instance_id: id, aggregates_topic: aggregates, combined_topic: null, bucket_secs: BUCKET_SECS, lookback_secs: 3600, transaction_timeout_ms: 6000 },
+      scaleOutInstance(dir, id, {
+        group,
+        topics: [input],
+        source: { max_wait_ms: 200 },
+        scaleOut: { aggregates_topic: aggregates, combined_topic: null, bucket_secs: BUCKET_SECS, lookback_secs: 3600, transaction_timeout_ms: 6000 },
+        sections: {
+          limits: { batch_size: 500 },
+          detect: {
+            spikes: { bucket_secs: BUCKET_SECS, allowed_lateness_secs: 2, warmup_buckets: 12, seasonality: 'none', min_upset_per_bucket: MIN_UPSET, end_after_buckets: 2 },
+            silence: { customer: { enabled: false }, brand: { threshold_secs: 45 } },
           },
-        ],
-        limits: { batch_size: 500 },
-        serve: { enabled: false },
-        telemetry: { enabled: false },
-        detect: {
-          spikes: { bucket_secs: BUCKET_SECS, allowed_lateness_secs: 2, warmup_buckets: 12, seasonality: 'none', min_upset_per_bucket: MIN_UPSET, end_after_buckets: 2 },
-          silence: { customer: { enabled: false }, brand: { threshold_secs: 45 } },
-        },
-        alerts: {
-          sinks: [{ type: 'webhook', url, format: 'json', max_attempts: 1 }],
-          rules: {
-            spike: { keep_firing_for_secs: 0, group_interval_secs: 1 },
-            brand_silence: { group_interval_secs: 1 },
+          alerts: {
+            sinks: [{ type: 'webhook', url, format: 'json', max_attempts: 1 }],
+            rules: {
+              spike: { keep_firing_for_secs: 0, group_interval_secs: 1 },
+              brand_silence: { group_interval_secs: 1 },
+            },
           },
         },
       });

@@ -8,10 +8,25 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig, type PipelineConfig } from '../../src/config/pipeline.js';
-import { buildPipeline, buildSource } from '../../src/pipeline/build.js';
 import { Database } from '../../src/store/database.js';
 import { tempDir } from '../helpers/tmp.js';
-import { broker, createTopics, groupProgress, produceLines, readTopic, startCli, syntheticEvents, unique, waitFor, withAdmin, writeYaml, type CliProcess } from './kafka-helpers.js';
+import {
+  createTopics,
+  groupProgress,
+  kafkaPipeline,
+  produceLines,
+  readTopic,
+  recentStart,
+  runInProcess,
+  scaleOutInstance,
+  setGroupOffsets,
+  startCli,
+  syntheticEvents,
+  unique,
+  waitFor,
+  withAdmin,
+  type CliProcess,
+} from './kafka-helpers.js';
 
 interface Combined {
   brand: string;
@@ -48,26 +63,12 @@ describe('kafka scale-out: three instances in one group', () => {
     await produceLines(input, firstPart);
 
     const instance = (id: string) =>
-      writeYaml(join(dir, `${id}.yaml`), {
-        name: `scale-${id}`,
-        database: join(dir, `${id}.duckdb`),
-        sources: [
-          {
-            type: 'kafka',
-            brokers: broker().brokers.split(','),
-            group_id: group,
-            topics: [{ name: input }],
-            dead_letter_topic: null,
-            max_bytes_per_partition: 32 * 1024,
-            session_timeout_ms: 6000,
-            heartbeat_interval_ms: 1000,
-            scale_out: { enabled: true, instance_id: id, aggregates_topic: aggregates, combined_topic: combined, bucket_secs: 60, transaction_timeout_ms: 8000 },
-          },
-        ],
-        limits: { batch_size: 200 },
-        serve: { enabled: false },
-        alerts: { sinks: [] },
-        telemetry: { enabled: false },
+      scaleOutInstance(dir, id, {
+        group,
+        topics: [input],
+        source: { max_bytes_per_partition: 32 * 1024 },
+        scaleOut: { aggregates_topic: aggregates, combined_topic: combined, bucket_secs: 60, transaction_timeout_ms: 8000 },
+        sections: { limits: { batch_size: 200 } },
       });
     const start = (id: string) => startCli(['run', '--pipeline', instance(id), '--no-serve']);
     const procs = new Map<string, CliProcess>([
@@ -171,47 +172,31 @@ describe('kafka scale-out: three instances in one group', () => {
     const [agg1, agg2, comb1, comb2] = [unique('rec-agg1'), unique('rec-agg2'), unique('rec-comb1'), unique('rec-comb2')];
     await createTopics([{ topic: input, numPartitions: 2 }, { topic: agg1 }, { topic: agg2 }, { topic: comb1 }, { topic: comb2 }]);
     // All in one minute: every brand × channel has events on both sides of any offset, so a count
-    // of a whole batch would not fit a range that starts inside it.
-    const dense = syntheticEvents(3000, 41).map((l) => JSON.stringify({ ...JSON.parse(l), ts: '2026-03-14T10:00:30Z' }));
+    // of a whole batch would not fit a range that starts inside it. A recent minute: the pipeline
+    // runs on the wall clock.
+    const minute = new Date(recentStart(0) - 10 * 60_000 + 30_000).toISOString();
+    const dense = syntheticEvents(3000, 41).map((l) => JSON.stringify({ ...JSON.parse(l), ts: minute }));
     await produceLines(input, dense);
     const db = join(dir, 'recover.duckdb');
     const config = (aggregates: string, combined: string) =>
       parsePipelineConfig(
-        {
+        kafkaPipeline({
           database: db,
-          sources: [
-            {
-              type: 'kafka',
-              brokers: broker().brokers.split(','),
-              group_id: group,
-              topics: [{ name: input }],
-              dead_letter_topic: null,
-              max_bytes_per_partition: 64 * 1024,
-              scale_out: { enabled: true, instance_id: 'solo', aggregates_topic: aggregates, combined_topic: combined },
-            },
-          ],
-          limits: { batch_size: 250 },
-          serve: { enabled: false },
-          alerts: { sinks: [] },
-          telemetry: { enabled: false },
-        },
+          group,
+          topics: [input],
+          source: { max_bytes_per_partition: 64 * 1024, scale_out: { enabled: true, instance_id: 'solo', aggregates_topic: aggregates, combined_topic: combined } },
+          sections: { limits: { batch_size: 250 } },
+        }),
         'test',
       );
     const run = async (cfg: PipelineConfig, until: () => Promise<boolean>) => {
-      const source = buildSource(cfg.sources[0]!, cfg);
-      const built = await buildPipeline(cfg, { live: true });
-      await source.attach!({ db: built.db, stats: () => built.pipeline.stats });
-      const ac = new AbortController();
-      const running = built.pipeline.runSource(source, ac.signal);
+      const r = await runInProcess(cfg);
       try {
         await waitFor('the run to reach its goal', until, 90_000, 200);
       } finally {
-        ac.abort();
-        await running;
-        await source.close!();
-        await built.close();
+        await r.stop();
       }
-      return built.pipeline.stats;
+      return r.stats;
     };
     await run(config(agg1, comb1), async () => {
       const g = await groupProgress(group, input);
@@ -222,7 +207,7 @@ describe('kafka scale-out: three instances in one group', () => {
     // transaction of its last 37 messages, which do not begin at a batch boundary (250).
     const end0 = await withAdmin(async (a) => BigInt((await a.fetchTopicOffsets(input)).find((e) => e.partition === 0)!.high));
     const cut = end0 - 37n;
-    await withAdmin((a) => a.setOffsets({ groupId: group, topic: input, partitions: [{ partition: 0, offset: String(cut) }] }));
+    await setGroupOffsets(group, input, [{ partition: 0, offset: String(cut) }]);
     const d = await Database.open(db);
     await d.run(`UPDATE kafka_group_commits SET committed_offset = ${cut} WHERE topic = '${input}' AND kafka_partition = 0`);
     // What those 37 messages count, from the stored events (inbound per brand × channel × minute).

@@ -7,38 +7,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { parsePipelineConfig, type PipelineConfig } from '../../src/config/pipeline.js';
+import { parsePipelineConfig } from '../../src/config/pipeline.js';
 import { buildPipeline, buildSource } from '../../src/pipeline/build.js';
-import type { PipelineStats } from '../../src/pipeline/pipeline.js';
 import { DLQ_HEADERS } from '../../src/sources/kafka/dead-letters.js';
 import { Database } from '../../src/store/database.js';
 import { tempDir } from '../helpers/tmp.js';
-import { broker, client, createTopics, groupProgress, produceLines, readTopic, syntheticEvents, unique, waitFor, withAdmin } from './kafka-helpers.js';
+import {
+  client,
+  createTopics,
+  groupProgress,
+  kafkaPipeline,
+  produceLines,
+  readTopic,
+  resetGroupOffsets,
+  runInProcess,
+  setGroupOffsets,
+  syntheticEvents,
+  unique,
+  waitFor,
+  withAdmin,
+} from './kafka-helpers.js';
 
 const CHATWOOT = fileURLToPath(new URL('../fixtures/adapters/chatwoot/webhooks.ndjson', import.meta.url));
-
-interface Run {
-  stats: PipelineStats;
-  stop(): Promise<void>;
-}
-
-/** Runs a pipeline config with its Kafka source until stopped. */
-async function start(config: PipelineConfig): Promise<Run> {
-  const source = buildSource(config.sources[0]!, config);
-  const built = await buildPipeline(config, { live: true });
-  await source.attach!({ db: built.db, stats: () => built.pipeline.stats });
-  const ac = new AbortController();
-  const running = built.pipeline.runSource(source, ac.signal);
-  return {
-    stats: built.pipeline.stats,
-    async stop() {
-      ac.abort();
-      await running;
-      await source.close!();
-      await built.close();
-    },
-  };
-}
 
 async function query<T extends Record<string, unknown>>(path: string, sql: string): Promise<T[]> {
   const db = await Database.open(path);
@@ -58,23 +48,14 @@ describe('kafka source', () => {
   const db = join(dir, 'kafka.duckdb');
   const config = () =>
     parsePipelineConfig(
-      {
+      kafkaPipeline({
         database: db,
-        sources: [
-          {
-            type: 'kafka',
-            brokers: broker().brokers.split(','),
-            group_id: group,
-            topics: [{ name: events }, { name: chats, format: 'chatwoot', brand: 'acme' }],
-            dead_letter_topic: dlq,
-            max_bytes_per_partition: 64 * 1024,
-          },
-        ],
-        limits: { batch_size: 300 },
-        serve: { enabled: false },
-        alerts: { sinks: [] },
-        telemetry: { enabled: false },
-      },
+        group,
+        topics: [events, { name: chats, format: 'chatwoot', brand: 'acme' }],
+        deadLetterTopic: dlq,
+        source: { max_bytes_per_partition: 64 * 1024 },
+        sections: { limits: { batch_size: 300 } },
+      }),
       'test',
     );
 
@@ -107,7 +88,7 @@ describe('kafka source', () => {
     expect(fromFile.length).toBeGreaterThan(3);
 
     const total = good.length + 100 + bad.length + 1 + chatLines.length;
-    const run = await start(config());
+    const run = await runInProcess(config());
     await waitFor('every record read', () => run.stats.records >= total, 60_000);
     await waitFor('the group to commit every offset', async () => {
       const g = await groupProgress(group, events);
@@ -151,11 +132,11 @@ describe('kafka source', () => {
 
   it('resumes from the offsets stored in DuckDB, not from where the group says', async () => {
     // The group is rewound to the start: a consumer trusting it would read everything again.
-    await withAdmin((a) => a.resetOffsets({ groupId: group, topic: events, earliest: true }));
+    await resetGroupOffsets(group, events);
     const dlqBefore = (await readTopic(dlq)).length;
     const more = syntheticEvents(500, 8);
     await produceLines(events, more);
-    const run = await start(config());
+    const run = await runInProcess(config());
     await waitFor('the new events stored', () => run.stats.stored >= more.length, 60_000);
     await waitFor('the group to commit every offset again', async () => {
       const g = await groupProgress(group, events);
@@ -176,7 +157,7 @@ describe('kafka source', () => {
     await p.connect();
     await p.send({ topic: events, messages: [{ partition: 0, key: 'x', value: 'still not json' }] });
     await p.disconnect();
-    let run = await start(config());
+    let run = await runInProcess(config());
     await waitFor('the bad record read', () => run.stats.deadLetters >= 1, 60_000);
     await waitFor('the group to commit it', async () => {
       const g = await groupProgress(group, events);
@@ -189,10 +170,10 @@ describe('kafka source', () => {
     // ...then the commit is undone, in the group and in crisiscx's record of its commits, as if the
     // process had died right after the DuckDB commit.
     const end0 = await withAdmin(async (a) => BigInt((await a.fetchTopicOffsets(events)).find((e) => e.partition === 0)!.high));
-    await withAdmin((a) => a.setOffsets({ groupId: group, topic: events, partitions: [{ partition: 0, offset: String(end0 - 3n) }] }));
+    await setGroupOffsets(group, events, [{ partition: 0, offset: String(end0 - 3n) }]);
     await query(db, `UPDATE kafka_group_commits SET committed_offset = ${end0 - 3n} WHERE topic = '${events}' AND kafka_partition = 0`);
 
-    run = await start(config());
+    run = await runInProcess(config());
     await waitFor('the stored offset committed again without any new message', async () => {
       const [c] = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics: [events] }));
       return c!.partitions.find((x) => x.partition === 0)!.offset === String(end0);
