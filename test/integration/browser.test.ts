@@ -173,7 +173,13 @@ describe('the live page', () => {
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'live-page-new-event.png'), fullPage: false });
-    await page.locator('#panel-messages').screenshot({ path: join(ARTIFACTS, 'live-page-hostile-message.png') });
+    // Live updates re-render the panel: an element screenshot fails when its element is replaced
+    // while Playwright waits for it to be stable (seen under load), so clip where it is at one instant.
+    const clip = await page.evaluate(() => {
+      const r = document.querySelector('#panel-messages')!.getBoundingClientRect();
+      return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'live-page-hostile-message.png'), fullPage: true, clip });
   });
 
   it('switches to a past crisis period with the range picker', async () => {
