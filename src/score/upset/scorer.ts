@@ -106,6 +106,9 @@ const DIGIT_CHAR = /\p{Nd}/u;
 const DIGIT_HOURS = /^\p{Nd}+(h|hr|hrs|hours?|d|days)$/u;
 const DIGIT_DURATION_ANYWHERE = /\p{Nd}+\s?(h|hrs?|hours?)\b/iu;
 
+/** Ratings by threshold, shared by every scorer with that threshold (a pipeline has one or two: the score stage, `score-text`). */
+const RATINGS = new Map<number, Map<string | null, (UpsetRating | undefined)[]>>();
+
 export class UpsetScorer {
   readonly threshold: number;
   readonly sentimentWeight: number;
@@ -119,8 +122,8 @@ export class UpsetScorer {
   private readonly modifiers: Match[] = [];
   /** The language whose lexicon scored the last message, or null. */
   private lexLang: string | null = null;
-  /** Shared ratings by language and score × 10⁴ (see `rate`). */
-  private readonly ratings = new Map<string | null, (UpsetRating | undefined)[]>();
+  /** Shared ratings by language and score × 10⁴ (see `rate`), for this scorer's threshold. */
+  private readonly ratings: Map<string | null, (UpsetRating | undefined)[]>;
 
   constructor(options: UpsetScorerOptions = {}) {
     this.threshold = options.threshold ?? 0.5;
@@ -131,6 +134,9 @@ export class UpsetScorer {
     this.defaultLang = d.length === 2 ? ({ en: 'eng', es: 'spa', pt: 'por', fr: 'fra', hi: 'hin', ar: 'arb', id: 'ind', bn: 'ben', ur: 'urd', ne: 'npi', kn: 'kan', lo: 'lao' }[d] ?? d) : d;
     if (!(this.threshold >= 0 && this.threshold <= 1)) throw new RangeError(`upset threshold must be in [0, 1], got ${options.threshold}`);
     if (!(this.sentimentWeight >= 0 && this.sentimentWeight <= 1)) throw new RangeError(`sentiment weight must be in [0, 1], got ${options.sentimentWeight}`);
+    let ratings = RATINGS.get(this.threshold);
+    if (!ratings) RATINGS.set(this.threshold, (ratings = new Map()));
+    this.ratings = ratings;
   }
 
   score(input: UpsetInput): UpsetResult {
