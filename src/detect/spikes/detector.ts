@@ -92,7 +92,10 @@ export class SpikeDetector {
   readonly opts: ModelOptions;
   readonly bucketMs: number;
   private readonly lateness: number;
+  /** Every series, in the order first seen (the order they are judged in). */
   private readonly series = new Map<string, SeriesEntry>();
+  /** The same series by brand, then channel. */
+  private readonly byBrand = new Map<string, Map<string, SeriesEntry>>();
   private updates: SpikeUpdate[] = [];
   private detections: Detection[] = [];
   /** Latest event time observed. */
@@ -116,7 +119,11 @@ export class SpikeDetector {
 
   /** One inbound message (upset or not): counted in its channel's series and the brand's overall one. */
   observe(brand: string, channel: string, ts: number, upset: boolean): void {
-    this.observeBucket({ brand, channel, bucketStart: ts, inbound: 1, upset: upset ? 1 : 0 });
+    if (ts > this.watermark) this.watermark = ts;
+    const bi = Math.floor(ts / this.bucketMs);
+    const u = upset ? 1 : 0;
+    this.add(brand, channel, bi, u);
+    if (channel !== ALL_CHANNELS && this.config.overall) this.add(brand, ALL_CHANNELS, bi, u);
   }
 
   /**
@@ -131,11 +138,14 @@ export class SpikeDetector {
   }
 
   private add(brand: string, channel: string, bi: number, upset: number): void {
-    const key = `${brand}\u0000${channel}`;
-    let s = this.series.get(key);
+    // Found through brand, then channel: a joined key per message cost more than the counting.
+    let channels = this.byBrand.get(brand);
+    if (!channels) this.byBrand.set(brand, (channels = new Map()));
+    let s = channels.get(channel);
     if (!s) {
       s = { brand, channel, firstBi: bi, nextBi: bi, state: newSeriesState(this.opts), counts: new Map(), checkpoints: [], ended: [], dirtyBi: null };
-      this.series.set(key, s);
+      this.series.set(`${brand}\u0000${channel}`, s);
+      channels.set(channel, s);
     }
     // A message that is not upset changes nothing once its series has begun.
     if (upset === 0 && bi >= s.firstBi) return;
