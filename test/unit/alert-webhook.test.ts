@@ -6,7 +6,10 @@ import { AlertsConfig } from '../../src/alert/config.js';
 import { backoffMs, SinkQueue, type DeliveryOutcome } from '../../src/alert/dispatch.js';
 import { AlertConfigError } from '../../src/alert/errors.js';
 import type { AlertNotification } from '../../src/alert/sink.js';
+import { AlertEngine } from '../../src/alert/engine.js';
+import { AlertmanagerSink, type PostableAlert } from '../../src/alert/sinks/alertmanager.js';
 import { buildSinks } from '../../src/alert/sinks/build.js';
+import { groupSummary } from '../../src/alert/summary.js';
 import { parseRetryAfter } from '../../src/alert/sinks/http.js';
 import { slackMessage } from '../../src/alert/sinks/slack.js';
 import { WebhookSink } from '../../src/alert/sinks/webhook.js';
@@ -173,6 +176,42 @@ describe('webhook sink', () => {
     await expect(buildSinks(cfg.sinks, { env: { TEST_HOOK_URL: hook.url } })).rejects.toThrow(
       new AlertConfigError('alerts.sinks.0.headers_from_env.Authorization: environment variable TEST_HOOK_AUTH is not set. Export it before starting crisiscx, or change alerts.sinks.0.headers_from_env.Authorization.'),
     );
+  });
+});
+
+describe('alertmanager sink with big groups', () => {
+  it('posts each alert once when it joins or resolves (500 a request), nothing at a re-notify, and stops re-sending one that left quietly', async () => {
+    const { url, received } = await receiver((_i, res) => res.writeHead(200).end());
+    const sent: AlertNotification[] = [];
+    const engine = new AlertEngine({
+      rules: [{ name: 'customer_silence', forMs: 0, keepFiringForMs: 0, renotifyMs: 3600_000, groupBy: [], groupWaitMs: 60_000, groupIntervalMs: 300_000, notify: true, notifyResolved: false }],
+      hooks: { record: () => undefined, notify: (n) => sent.push(n), groupSummary },
+    });
+    const silence = (i: number, at: number, active = true) => ({
+      rule: 'customer_silence', key: `acme|c${i}`, brand: 'acme', active, at, severity: 'warning' as const,
+      summary: `customer c${i} waiting`, labels: { channel: 'chat', conversation_id: `c${i}` }, values: { wait_secs: 300 },
+    });
+    const sink = new AlertmanagerSink({ url: url.replace(/\/hook$/, ''), resendMs: 3600_000 });
+    const posted = () => received.flatMap((r) => r.body as PostableAlert[]);
+    try {
+      engine.apply(Array.from({ length: 1200 }, (_, i) => silence(i, T0)), T0 + 60_000);
+      await sink.send(sent.splice(0));
+      expect(received.map((r) => (r.body as PostableAlert[]).length)).toEqual([500, 500, 200]);
+      expect(sink.firing).toBe(1200);
+      // An hour later the group is re-notified (one page, 20 listed): Alertmanager has them all already.
+      engine.advance(T0 + 60_000 + 3600_000);
+      expect(sent.map((n) => [n.count, n.alerts!.length, n.truncated])).toEqual([[1200, 20, 1180]]);
+      await sink.send(sent.splice(0));
+      expect(received).toHaveLength(3);
+      // c0 ends quietly (notify_resolved off) and c1200 joins: only the newcomer is posted, c0 is no longer re-sent.
+      engine.apply([silence(0, T0 + 3700_000, false), silence(1200, T0 + 3700_000)], T0 + 3700_000);
+      engine.advance(T0 + 60_000 + 3600_000 + 300_000);
+      await sink.send(sent.splice(0));
+      expect(posted().slice(1200).map((a) => a.labels.alert_key)).toEqual(['customer_silence|acme|c1200']);
+      expect(sink.firing).toBe(1200);
+    } finally {
+      await sink.close();
+    }
   });
 });
 
