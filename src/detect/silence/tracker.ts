@@ -9,7 +9,9 @@
  * Warnings at fractions of the limit, firing at the limit, resolved at the end: each at the exact
  * time it was reached. Due checks sit in a min-heap, so a tick costs what is due, not what is open.
  * The state is columns of typed arrays indexed by slot (see Conversations): about 220 bytes per
- * conversation with its id strings, so a million waiting customers take about 210 MiB.
+ * conversation with its id strings, so a million waiting customers take about 210 MiB. A waiting
+ * conversation with no activity for abandon_after_secs is abandoned (its alert resolves, its state
+ * is dropped), so customers nobody will ever answer do not hold memory and alerts for ever.
  * View silence_gaps applies the same rules to the stored messages.
  *
  * Brand silence, per brand: while a crisis runs (a spike detection is firing, or an incident is
