@@ -5,6 +5,7 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { generateScenario, scenarioLines } from '../src/sources/scenario/generate.js';
+import { CONVERSATION_FACTS_BULK } from '../src/store/conversation-facts.js';
 
 export const CACHE = '.cache/bench';
 
@@ -77,6 +78,8 @@ export function bulkLoadStatements(file: string): [string, string][] {
     ['impacts', `INSERT INTO impacts SELECT id, ts, brand, source, customer_id, incident_id, severity FROM stage WHERE type = 'impact'`],
     ['incidents', `INSERT INTO incidents SELECT id, ts, brand, source, incident_id, action, title, severity FROM stage WHERE type = 'incident'`],
     ['csat', `INSERT INTO csat SELECT id, ts, brand, source, conversation_id, score, customer_id FROM stage WHERE type = 'csat'`],
+    // The per-conversation facts the pipeline's writer keeps per batch (view conversations reads them).
+    ...CONVERSATION_FACTS_BULK.map((sql, i): [string, string] => [i === 0 ? 'conversation facts' : 'conversation facts marks', sql]),
     ['drop staging table', 'DROP TABLE stage'],
   ];
 }

@@ -80,7 +80,7 @@ async function cachedDatabase(n: number): Promise<string> {
   if (process.env.BENCH_VIEW_FRESH === '1') rmSync(path, { force: true });
   // Databases of this size from older keys are stale: a few GiB each.
   for (const f of readdirSync(CACHE)) {
-    if (f.startsWith(`views-${n}-`) && !f.startsWith(`views-${n}-${key}.duckdb`)) rmSync(join(CACHE, f), { force: true });
+    if (f.startsWith(`views-${n}-`) && !f.startsWith(`views-${n}-${key}.duckdb`)) rmSync(join(CACHE, f), { force: true, recursive: true });
   }
   if (existsSync(path)) {
     process.stdout.write(`   database: ${path} (cached; BENCH_VIEW_FRESH=1 rebuilds it)\n`);

@@ -16,6 +16,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 
+/** Rows appended to messages and tickets between two refreshes (until then the views read them as the tail). */
+export const REFRESH_ROWS = 100_000;
 /** Below this many partial rows a compaction is not worth its scan of the compacted rows. */
 const MIN_COMPACT_ROWS = 50_000;
 /** Compact when the partial rows exceed this share of the compacted ones (amortized: each compaction reads them once). */
@@ -55,6 +57,25 @@ export const CONVERSATION_FACTS_BULK: readonly string[] = [
   ...ADVANCE_MARKS,
 ];
 
+/**
+ * Counts the rows a writer appends to messages and tickets and refreshes the facts, in the
+ * writer's transaction, once every REFRESH_ROWS of them: one statement over many batches costs
+ * far less than one per batch (planning, round trips), and the views read the rows in between
+ * as the tail (exact, a few tens of milliseconds). Should the transaction roll back, so do the
+ * marks: the next refresh reads those rows again.
+ */
+export class ConversationFactsKeeper {
+  private appended = 0;
+  constructor(private readonly everyRows = REFRESH_ROWS) {}
+
+  async afterAppend(conn: DuckDBConnection, rows: number): Promise<RefreshResult | undefined> {
+    this.appended += rows;
+    if (this.appended < this.everyRows) return undefined;
+    this.appended = 0;
+    return refreshConversationFacts(conn);
+  }
+}
+
 export interface RefreshResult {
   /** Partial rows added. */
   partials: number;
@@ -67,19 +88,13 @@ export interface RefreshResult {
  * rowid to filter).
  */
 export async function refreshConversationFacts(conn: DuckDBConnection): Promise<RefreshResult> {
-  const marks = new Map<string, bigint>();
-  for (const r of (await conn.runAndReadAll('SELECT relation, next_rowid FROM conversation_facts_marks')).getRows()) {
-    marks.set(String(r[0]), r[1] as bigint);
-  }
-  const m = marks.get('messages') ?? 0n;
-  const t = marks.get('tickets') ?? 0n;
-  const ends = (await conn.runAndReadAll('SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM tickets)')).getRows()[0]!;
-  const mEnd = ends[0] as bigint;
-  const tEnd = ends[1] as bigint;
-  if (mEnd <= m && tEnd <= t) return { partials: 0, compacted: false };
-  const [delta0, facts0] = (
-    await conn.runAndReadAll('SELECT (SELECT count(*) FROM conversation_facts_delta), (SELECT count(*) FROM conversation_facts)')
+  const [m, t, mEnd, tEnd, delta0, facts0] = (
+    await conn.runAndReadAll(
+      `SELECT ${MARKS('messages')}, ${MARKS('tickets')}, (SELECT count(*) FROM messages), (SELECT count(*) FROM tickets),
+              (SELECT count(*) FROM conversation_facts_delta), (SELECT count(*) FROM conversation_facts)`,
+    )
   ).getRows()[0]! as bigint[];
+  if (mEnd! <= m! && tEnd! <= t!) return { partials: 0, compacted: false };
   // Nothing summarized yet (a new file, or one written before the facts existed): one row per
   // conversation, straight into the compacted table.
   const target = delta0 === 0n && facts0 === 0n ? 'conversation_facts' : 'conversation_facts_delta';

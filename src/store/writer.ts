@@ -14,7 +14,7 @@ import type { DeadLetter, Envelope } from '../contract/records.js';
 import { ScalableBloom } from './bloom.js';
 import type { Database } from './database.js';
 import { TableAppender } from './appender.js';
-import { refreshConversationFacts } from './conversation-facts.js';
+import { ConversationFactsKeeper } from './conversation-facts.js';
 import { DEAD_LETTER_GETTERS, ledgerGetters, TYPE_TABLE, TYPED_GETTERS, type TableRow } from './rows.js';
 import type { CanonicalEvent } from '../contract/events.js';
 
@@ -59,16 +59,20 @@ export class EventWriter {
     private readonly seen: ScalableBloom,
     private readonly seenDeadLetters: ScalableBloom,
     private readonly now: () => number,
+    private readonly facts: ConversationFactsKeeper,
   ) {}
 
-  /** Loads the ids already stored into the in-memory filter (about 1 s per 10M events). */
-  static async create(db: Database, options: { now?: () => number } = {}): Promise<EventWriter> {
+  /**
+   * Loads the ids already stored into the in-memory filter (about 1 s per 10M events).
+   * `factsRefreshRows`: rows of messages and tickets between refreshes of the conversation facts.
+   */
+  static async create(db: Database, options: { now?: () => number; factsRefreshRows?: number } = {}): Promise<EventWriter> {
     const count = Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM events'))[0]?.n ?? 0);
     // A "maybe seen" costs a scan of the whole table, so the filter is kept at one false positive
     // per million ids (~3.6 bytes an id): a 10M-event file then scans about ten times in total.
     const seen = new ScalableBloom(Math.max(1 << 16, count * 2), ID_FALSE_POSITIVE_RATE);
     const dl = new ScalableBloom(1 << 12, ID_FALSE_POSITIVE_RATE);
-    const w = new EventWriter(db, seen, dl, options.now ?? Date.now);
+    const w = new EventWriter(db, seen, dl, options.now ?? Date.now, new ConversationFactsKeeper(options.factsRefreshRows));
     await w.loadIds('SELECT id FROM events', seen);
     await w.loadIds('SELECT id FROM dead_letters', dl);
     return w;
@@ -177,7 +181,8 @@ export class EventWriter {
       await ledger.appendItems(conn, fresh, ledgerGetters(() => now));
       for (const [t, envs] of byType) await typed.get(t)!.appendItems(conn, envs, TYPED_GETTERS[t]);
       // The per-conversation facts behind view conversations, in the same transaction.
-      if (byType.has('message') || byType.has('ticket')) await refreshConversationFacts(conn);
+      const convRows = (byType.get('message')?.length ?? 0) + (byType.get('ticket')?.length ?? 0);
+      if (convRows > 0) await this.facts.afterAppend(conn, convRows);
       if (dlAppender) await dlAppender.appendItems(conn, dls, DEAD_LETTER_GETTERS);
       for (const [a, rows] of stageAppenders) await a.append(conn, rows);
       for (const o of offsets) {

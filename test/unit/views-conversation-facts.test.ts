@@ -118,13 +118,14 @@ describe('conversation facts kept as data arrives', () => {
   const events = randomConversations(7, 250);
 
   it('give the one-pass conversations in any arrival order and batching, pending, compacted or absent', async () => {
+    // The writer refreshes the facts after every batch here (factsRefreshRows 1).
     for (const [name, order, batchSize] of [
       ['in-order', (e: StoryEvent[]) => e, 10_000],
       ['shuffled-1', (e: StoryEvent[]) => shuffled(e, 1), 3],
       ['shuffled-2', (e: StoryEvent[]) => shuffled(e, 2), 13],
       ['reversed', (e: StoryEvent[]) => [...e].reverse(), 97],
     ] as const) {
-      const db = await openStory(dir, name, events, { order, batchSize });
+      const db = await openStory(dir, name, events, { order, batchSize, factsRefreshRows: 1 });
       try {
         const expected = await sorted(db, REFERENCE);
         expect(expected.length, name).toBeGreaterThan(200);
@@ -159,13 +160,13 @@ describe('conversation facts kept as data arrives', () => {
   it('stay exact when late events arrive after a compaction', async () => {
     const all = shuffled(events, 3);
     const half = Math.floor(all.length / 2);
-    const db = await openStory(dir, 'late', all.slice(0, half), { batchSize: 50 });
+    const db = await openStory(dir, 'late', all.slice(0, half), { batchSize: 50, factsRefreshRows: 1 });
     await db.transaction(async () => {
       for (const sql of CONVERSATION_FACTS_COMPACT) await db.run(sql);
     });
     await db.close();
     // The other half, reopened through the pipeline: partials on top of compacted rows.
-    const again = await openStory(dir, 'late', all.slice(half), { batchSize: 17 });
+    const again = await openStory(dir, 'late', all.slice(half), { batchSize: 17, factsRefreshRows: 40 });
     try {
       const expected = await sorted(again, REFERENCE);
       expect(expected.length).toBeGreaterThan(200);

@@ -30,12 +30,14 @@ describe('views are computed from event time', () => {
     for (const v of ['upset_volume', 'crisis_periods', 'triage_outcomes', 'triage_scorecard', 'promise_outcomes', 'promise_scorecard', 'silent_sufferers', 'proactive_coverage', 'channel_guidance']) {
       expect(expected[v]?.length, v).toBeGreaterThan(0);
     }
-    for (const [name, order, batchSize] of [
-      ['reversed', (e: StoryEvent[]) => byTime(e).reverse(), 7],
-      ['shuffled-1', (e: StoryEvent[]) => shuffled(e, 1), 1],
-      ['shuffled-2', (e: StoryEvent[]) => shuffled(e, 2), 13],
+    // factsRefreshRows: the conversation facts refreshed after every few rows (partials merged
+    // across batches), or never (the views read every row as the unsummarized tail).
+    for (const [name, order, batchSize, factsRefreshRows] of [
+      ['reversed', (e: StoryEvent[]) => byTime(e).reverse(), 7, 10],
+      ['shuffled-1', (e: StoryEvent[]) => shuffled(e, 1), 1, 1],
+      ['shuffled-2', (e: StoryEvent[]) => shuffled(e, 2), 13, 1_000_000],
     ] as const) {
-      const db = await openStory(dir, name, ALL, { order, batchSize, config: PROMISE_CONFIG, spikes: TRIAGE_SPIKES });
+      const db = await openStory(dir, name, ALL, { order, batchSize, factsRefreshRows, config: PROMISE_CONFIG, spikes: TRIAGE_SPIKES });
       try {
         expect(await everything(db), name).toEqual(expected);
       } finally {

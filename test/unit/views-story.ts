@@ -34,6 +34,8 @@ export interface StoryOptions {
   /** Arrival order of the events (default: as listed). */
   order?: (events: StoryEvent[]) => StoryEvent[];
   batchSize?: number;
+  /** Rows of messages and tickets between refreshes of the conversation facts (default: the writer's). */
+  factsRefreshRows?: number;
 }
 
 /** Labels inbound messages from the story's `x_upset` field, as the score stage would. */
@@ -72,7 +74,7 @@ export async function openStory(dir: string, name: string, events: StoryEvent[],
   const db = await Database.open(path);
   const config = parsePipelineConfig({ database: path, ...options.config }, 'story');
   await applyViewSettings(db, config);
-  const writer = await EventWriter.create(db);
+  const writer = await EventWriter.create(db, { factsRefreshRows: options.factsRefreshRows });
   const pipeline = new Pipeline({ writer, stages: [storyScorer, createPromiseStage({ config })] });
   const ordered = (options.order ?? ((x) => x))([...events]);
   const size = options.batchSize ?? 1000;
