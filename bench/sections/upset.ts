@@ -96,9 +96,22 @@ export async function upsetScorer(): Promise<BenchResult[]> {
     const stage = createScoreStage(config);
     for (let k = 0; k < envs.length; k += 5000) stage.onEvents!(envs.slice(k, k + 5000), ctx);
   });
+  // The context part alone: the repeat-contact look-ups of the same messages (a fresh state per run, as above).
+  const contactRate = cpuRate(inbound.length, () => {
+    const t = new ContactTracker({ windowMs: config.repeat_contact_window_secs * 1000, maxEntries: config.max_tracked_customers });
+    const out = new Uint8Array(3);
+    for (const env of envs) {
+      const e = env.event;
+      if (e.type !== 'message') continue;
+      if (e.direction === 'outbound') {
+        if (e.public) t.reply(e.brand, e.conversationId, e.ts);
+      } else t.inboundInto(e.brand, e.conversationId, e.customerId, e.channel, e.ts, out, 0);
+    }
+  });
   // Scoring cost per workload event, as a share of one core at the pipeline's target rate.
   const coreShare = (TARGET_EVENTS_PER_SEC * share) / stageRate;
   process.stdout.write(`   scorer, lang as sent: ${fmt(asSent)} messages per CPU-second; lang withheld: ${fmt(withheld)}; score stage (with context): ${fmt(stageRate)} inbound messages per CPU-second\n`);
+  process.stdout.write(`   of which the repeat-contact look-ups alone (customers and conversations by id, over every message): ${fmt(contactRate)} inbound messages per CPU-second\n`);
   process.stdout.write(`   at ${TARGET_EVENTS_PER_SEC / 1000}k events/s the score stage needs ${(100 * coreShare).toFixed(0)}% of one core\n`);
   const state = contactStateBytes(config.max_tracked_customers);
   process.stdout.write(
@@ -107,6 +120,7 @@ export async function upsetScorer(): Promise<BenchResult[]> {
   return [
     { section: 'upset', figure: 'scorer, lang as sent', value: `${fmt(asSent)} per CPU-second` },
     { section: 'upset', figure: 'scorer, lang withheld', value: `${fmt(withheld)} per CPU-second` },
+    { section: 'upset', figure: 'score stage (context included)', value: `${fmt(stageRate)} per CPU-second (contact look-ups alone ${fmt(contactRate)})` },
     {
       section: 'upset',
       figure: 'score stage share of one core at 300k events/s',
