@@ -55,8 +55,16 @@ fetch() {
 EOF
   say "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
   rm -rf "$LIBS.tmp"
-  mvn -B -q -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >&2 ||
-    die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see above); check access to https://repo.maven.apache.org"
+  # Maven Central over a busy network: each request is retried, and the whole fetch three times
+  # (what was downloaded stays in ~/.m2, so a later attempt only fetches the rest).
+  local attempt
+  for attempt in 1 2 3; do
+    mvn -B -q -Dstyle.color=never -Dmaven.wagon.http.retryHandler.count=3 -Dmaven.wagon.httpconnectionManager.ttlSeconds=25 \
+      -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" >&2 && break
+    [ "$attempt" = 3 ] && die "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see above); check access to https://repo.maven.apache.org"
+    say "Maven fetch failed (attempt $attempt of 3); trying again in $((attempt * 5)) s"
+    sleep $((attempt * 5))
+  done
   rm -rf "$LIBS"
   mv "$LIBS.tmp" "$LIBS"
   touch "$LIBS/.complete"
