@@ -89,7 +89,23 @@ for (const src of Object.values(LEXICON_SOURCES)) {
 /** Words that point to one language of a script: its stopwords and its one-word terms no other language of the script uses. */
 const votingWords = new Map<string, Set<string>>();
 
-function singleWords(s: LexiconSource): Set<string> {
+/** Each source's one-word terms and stopwords, computed once: every other language of its script asks for them too. */
+const singleWordsMemo = new Map<LexiconSource, ReadonlySet<string>>();
+const stopwordsMemo = new Map<LexiconSource, ReadonlySet<string>>();
+
+function singleWords(s: LexiconSource): ReadonlySet<string> {
+  let found = singleWordsMemo.get(s);
+  if (!found) singleWordsMemo.set(s, (found = computeSingleWords(s)));
+  return found;
+}
+
+function stopwordSet(s: LexiconSource): ReadonlySet<string> {
+  let found = stopwordsMemo.get(s);
+  if (!found) stopwordsMemo.set(s, (found = new Set((s.stopwords ?? []).flatMap((w) => words(normalizeText(w, s.norm))))));
+  return found;
+}
+
+function computeSingleWords(s: LexiconSource): Set<string> {
   const found = new Set<string>();
   const lists = [s.stopwords, s.negators, s.complaint, s.complaint_mild, s.anger, s.anger_mild, s.fear, s.fear_mild, s.positive, s.calm, s.units, s.numbers];
   for (const list of lists) {
@@ -101,10 +117,6 @@ function singleWords(s: LexiconSource): Set<string> {
   return found;
 }
 
-function stopwordSet(s: LexiconSource): Set<string> {
-  return new Set((s.stopwords ?? []).flatMap((w) => words(normalizeText(w, s.norm))));
-}
-
 /**
  * Words that point to one language of its script: its stopwords and one-word terms, less those
  * another language of the script uses too (a curated stopword stays unless it is the other's
@@ -113,7 +125,7 @@ function stopwordSet(s: LexiconSource): Set<string> {
 function votingWordsFor(src: LexiconSource): Set<string> {
   let mine = votingWords.get(src.lang);
   if (mine) return mine;
-  mine = singleWords(src);
+  mine = new Set(singleWords(src));
   const myStop = stopwordSet(src);
   for (const other of byScript.get(src.script) ?? []) {
     if (other === src) continue;
