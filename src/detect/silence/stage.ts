@@ -148,8 +148,7 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
      SELECT coalesce(r.brand, t.brand) AS brand, coalesce(r.conversation_id, t.conversation_id) AS conversation_id, r.last_reply_at,
             coalesce(t.lifecycle IN ('solved', 'closed'), false) AS solved, t.severity, greatest(r.last_at, t.last_at) AS last_at
      FROM r FULL JOIN t ON r.brand = t.brand AND r.conversation_id = t.conversation_id
-     WHERE r.last_reply_at IS NOT NULL OR t.lifecycle IN ('solved', 'closed')
-     ORDER BY last_at`,
+     WHERE r.last_reply_at IS NOT NULL OR t.lifecycle IN ('solved', 'closed')`,
     [asOf - forget * 1000],
   )) {
     const conversations = chunk.map(
@@ -177,8 +176,7 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
      SELECT g.brand, g.conversation_id, g.channel, g.customer_id, g.severity, g.started_at, g.inbound_count, g.paused, g.waited_seconds,
             greatest(g.started_at, r.last_at) AS last_at
      FROM silence_gaps g LEFT JOIN recent r USING (brand, conversation_id)
-     WHERE g.open ${abandon === null ? '' : 'AND (g.started_at >= make_timestamptz($1::BIGINT * 1000) OR r.last_at IS NOT NULL)'}
-     ORDER BY last_at`;
+     WHERE g.open ${abandon === null ? '' : 'AND (g.started_at >= make_timestamptz($1::BIGINT * 1000) OR r.last_at IS NOT NULL)'}`;
   for await (const chunk of streamRows(db, gapSql, [cutoff])) {
     const gaps = chunk.map((r): RestoredGap => {
       const channel = String(r.channel) as MessageChannel;
@@ -199,6 +197,8 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
     });
     tracker.restore(gaps, [], at, reportOpen);
   }
+  // Sorted here rather than by the queries (an ORDER BY over a million rows cost DuckDB ~60 MiB more).
+  tracker.sortActivity();
 
   const brands = new Map<string, { last?: number; incidents: [string, number][]; spikes: [string, number, number][] }>();
   const brand = (b: string) => {

@@ -65,4 +65,22 @@ describe('silence tracker state (compact columns)', () => {
     expect(t.openGaps().find((g) => g.conversationId === 'c0')).toMatchObject({ startedAt: T0 + 21 * MIN, inboundCount: 1, customerId: 'cust-c0' });
     expect(t.size).toBe(201);
   });
+
+  it('gaps restored in any order are abandoned by their own last activity, once sorted', () => {
+    const t = new SilenceTracker(SilenceConfig.parse({ customer: { abandon_after_secs: 3600 } }));
+    const order = [5, 1, 9, 3, 7, 0, 8, 2, 6, 4];
+    t.restore(
+      order.map((i) => ({ brand: 'acme', conversationId: `r${i}`, channel: 'chat' as const, startedAt: T0, inboundCount: 1, paused: false, pausedMs: 0, lastActivityAt: T0 + i * MIN })),
+      [],
+      T0 + 10 * MIN,
+      true,
+    );
+    t.sortActivity();
+    expect(t.openGaps().map((g) => g.conversationId)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+    // An hour after each one's last activity, in that order; each was past its limit, so each alert ends.
+    const ended = t.advance(T0 + 64 * MIN + 30_000).filter((d) => d.state === 'resolved');
+    expect(ended.map((d) => [d.labels.conversation_id, (d.at - T0) / MIN])).toEqual([0, 1, 2, 3, 4].map((i) => [`r${i}`, 60 + i]));
+    expect(ended[0]!.summary).toBe('A customer on chat (conversation r0): abandoned, no reply and no activity for 1 h; still unanswered in silence_gaps');
+    expect(t.openCount).toBe(5);
+  });
 });

@@ -233,6 +233,20 @@ class Conversations {
   isOpen(s: number): boolean {
     return this.gapStart[s] === this.gapStart[s];
   }
+
+  /** Puts a list back in last-activity order (after a restore that read rows in any order). */
+  sortList(l: number): void {
+    let n = 0;
+    for (let s = this.head[l]!; s !== NIL; s = this.next[s]!) n++;
+    const slots = new Int32Array(n);
+    n = 0;
+    for (let s = this.head[l]!; s !== NIL; s = this.next[s]!) slots[n++] = s;
+    const at = this.lastActivity;
+    slots.sort((a, b) => at[a]! - at[b]! || a - b);
+    this.head[l] = NIL;
+    this.tail[l] = NIL;
+    for (const s of slots) this.append(s);
+  }
 }
 
 interface BrandState {
@@ -809,6 +823,12 @@ export class SilenceTracker {
       }
       this.schedule(s);
     }
+  }
+
+  /** After restoring in chunks read in any order: both activity lists in last-activity order again. */
+  sortActivity(): void {
+    this.convs.sortList(IDLE_LIST);
+    this.convs.sortList(OPEN_LIST);
   }
 
   /** Brand state after a restart: last broadcast, open incidents and spikes (reportOpen: as restore). */
