@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
@@ -79,14 +80,22 @@ describe('crisiscx demo beyond loopback', () => {
     it('serves read-only SQL to a bearer token while the pipeline writes, and refuses the rest', async () => {
       const post = (sql: string) =>
         fetch(`${base}/api/sql`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
-      const counts: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await post('SELECT count(*) AS n FROM events');
-        expect(r.status).toBe(200);
-        counts.push(((await r.json()) as { rows: { n: number }[] }).rows[0]!.n);
-        await new Promise((res) => setTimeout(res, 300));
-      }
-      expect(counts.at(-1)).toBeGreaterThan(0);
+      // Read until the demo's first commits show (on a busy machine they may come seconds after it
+      // serves); a read that is not answered ends the wait and fails below.
+      const failed: string[] = [];
+      const stored = await waitFor(
+        async () => {
+          const r = await post('SELECT count(*) AS n FROM events');
+          if (r.status !== 200) return failed.push(`${r.status} ${await r.text()}`) && -1;
+          const n = ((await r.json()) as { rows: { n: number }[] }).rows[0]!.n;
+          return n > 0 ? n : undefined;
+        },
+        'the SQL API to see the events the demo stores',
+        60_000,
+        300,
+      );
+      expect(failed).toEqual([]);
+      expect(stored).toBeGreaterThan(0);
       for (const sql of [`COPY events TO '${join(dir, 'stolen.csv')}'`, "SELECT * FROM read_csv('/etc/passwd')", `ATTACH '${join(dir, 'x.duckdb')}' AS x`, 'DELETE FROM events', 'INSTALL httpfs']) {
         const r = await post(sql);
         expect(r.status, sql).toBe(403);

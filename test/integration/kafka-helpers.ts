@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Admin, type IHeaders } from 'kafkajs';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { stringify } from 'yaml';
 import type { PipelineConfig } from '../../src/config/pipeline.js';
 import { eventKey } from '../../src/contract/events.js';
@@ -32,14 +32,28 @@ export function client(brokers = broker().brokers): Kafka {
   return new Kafka({ brokers: brokers.split(','), clientId: 'crisiscx-test', logLevel: logLevel.NOTHING });
 }
 
+/**
+ * One admin client per test file, connected on first use and closed after the file's tests: the
+ * tests poll group offsets every 20 ms while a process under test runs, and a client per poll (a
+ * connection, ApiVersions, Metadata each time) took CPU from it on a busy machine.
+ */
+let sharedAdmin: Promise<Admin> | undefined;
+afterAll(async () => {
+  const admin = sharedAdmin;
+  sharedAdmin = undefined;
+  await (await admin?.catch(() => undefined))?.disconnect();
+});
+
 export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = client().admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
+  sharedAdmin ??= (async () => {
+    const admin = client().admin();
+    await admin.connect();
+    return admin;
+  })().catch((err: unknown) => {
+    sharedAdmin = undefined; // the next call tries again
+    throw err;
+  });
+  return fn(await sharedAdmin);
 }
 
 export async function createTopics(topics: { topic: string; numPartitions?: number }[]): Promise<void> {
