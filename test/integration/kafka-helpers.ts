@@ -1,7 +1,9 @@
 /**
  * Helpers of the Kafka integration tests: unique names, topics, producing, reading a topic back,
- * waiting on conditions (never fixed sleeps), and running the real CLI as a child process that a
- * test can SIGKILL.
+ * setting a group's offsets, waiting on conditions (never fixed sleeps), the pipeline config of a
+ * Kafka test (one shape for all of them), running it in this process, and running the real CLI as a
+ * child process that a test can SIGKILL. Test events are dated in the last hours: live pipelines
+ * run on the wall clock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
