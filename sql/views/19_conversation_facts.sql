@@ -10,8 +10,8 @@
 -- A partial keeps, for every "first"/"latest" value, the ordering key it was chosen by (event
 -- microseconds, then a hash of the event id, as before), so partials merge in any order: late and
 -- out-of-order events give the same conversations as one pass over everything.
--- src/store/conversation-facts.ts runs the refresh in every batch's transaction (writer) and after
--- a bulk load; the statements are in CONVERSATION_FACTS_REFRESH there.
+-- src/store/conversation-facts.ts runs the refresh in the writer's batch transaction every 100k
+-- message and ticket rows, and after a bulk load (CONVERSATION_FACTS_BULK).
 
 -- Partial facts of the messages and tickets from the given rowids on (constants: the scan skips
 -- the rows before them).

