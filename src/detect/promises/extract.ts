@@ -159,6 +159,11 @@ function kindOf(sentence: string, rules: LanguageRules): PromiseKind {
   return 'other';
 }
 
+/** Whether the text has a commitment cue (a plain future counts only with a kind word). */
+function committed(text: string, rules: LanguageRules): boolean {
+  return rules.cue.test(text) || (rules.weakCue !== undefined && rules.weakCue.test(text) && rules.kinds.some(([, re]) => re.test(text)));
+}
+
 /** The promises an outbound message makes, at most one per sentence, in text order. */
 export function extractPromises(text: string, options: ExtractOptions): ExtractedPromise[] {
   const madeAt = options.madeAt;
@@ -166,6 +171,10 @@ export function extractPromises(text: string, options: ExtractOptions): Extracte
   const horizon = options.maxHorizonMs ?? 60 * DAY;
   const langs = candidateLanguages(text, options.lang, options.languages ?? PROMISE_LANGUAGES);
   if (langs.length === 0) return [];
+  // Most replies promise nothing: when no language's cue is anywhere in the text, no sentence has
+  // one (a sentence is a stretch of the text, and the patterns bound words only by what is not a
+  // letter or digit, which sentence breaks are not), so splitting and testing each sentence is skipped.
+  if (!langs.some((lang) => committed(text, LANGUAGES[lang]))) return [];
   const found: ExtractedPromise[] = [];
   for (const sentence of splitSentences(text)) {
     // A question offers or asks ("Can we call you back in 10 minutes?"); it promises nothing.
@@ -173,8 +182,7 @@ export function extractPromises(text: string, options: ExtractOptions): Extracte
     for (const lang of langs) {
       const rules = LANGUAGES[lang];
       if (rules.negation?.test(sentence)) continue;
-      const committed = rules.cue.test(sentence) || (rules.weakCue?.test(sentence) && rules.kinds.some(([, re]) => re.test(sentence)));
-      if (!committed) continue;
+      if (!committed(sentence, rules)) continue;
       const due = candidates(sentence, rules, madeAt, off).find((c) => c.due > madeAt && c.due <= madeAt + horizon);
       if (!due) continue;
       found.push({ kind: kindOf(sentence, rules), dueAt: due.due, lang, matched: due.text, sentence, index: found.length });
