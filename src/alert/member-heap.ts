@@ -5,6 +5,7 @@
  * pass over every member at every flush. Entries are never updated in place: a member that changes
  * or leaves gets a new stamp, and entries with an old stamp are dropped when they surface.
  */
+import { BinaryHeap } from './binary-heap.js';
 
 export interface Stamped {
   stamp: number;
@@ -17,65 +18,32 @@ interface Entry<T> {
 }
 
 export class MemberHeap<T extends Stamped> {
-  private heap: Entry<T>[] = [];
+  private readonly heap = new BinaryHeap<Entry<T>>((a, b) => a.key > b.key);
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   push(key: number, item: T): void {
     this.heap.push({ key, item, stamp: item.stamp });
-    this.up(this.heap.length - 1);
   }
 
   /** The largest key among live entries (`live` says whether the item is still a member). */
   top(live: (item: T) => boolean): { key: number; item: T } | undefined {
     for (;;) {
-      const e = this.heap[0];
+      const e = this.heap.peek();
       if (!e) return undefined;
       if (e.stamp === e.item.stamp && live(e.item)) return e;
-      this.pop();
+      this.heap.pop();
     }
   }
 
   /** Rebuilds from the current members when stale entries pile up (churn without reads). */
   rebuild(members: Iterable<T>, keyOf: (item: T) => number | undefined): void {
-    this.heap = [];
+    this.heap.clear();
     for (const m of members) {
       const k = keyOf(m);
       if (k !== undefined) this.push(k, m);
-    }
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
-    this.down(0);
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[i]!.key <= h[p]!.key) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && h[l]!.key > h[m]!.key) m = l;
-      if (r < h.length && h[r]!.key > h[m]!.key) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
     }
   }
 }
