@@ -103,6 +103,8 @@ export class AlertStage implements Stage {
         groupSummary,
       },
       maxListed: options.config.max_alerts_listed,
+      // Live: a clock far ahead of the last tick (downtime, a backlog) pages once per group, not once per missed repeat.
+      catchUp: options.live ? 'coalesce' : 'step',
     });
   }
 
