@@ -19,7 +19,7 @@
  */
 import type { Detection } from '../../pipeline/stage.js';
 import type { SpikesConfig } from './config.js';
-import { modelOptions, newSeriesState, step, type ModelOptions, type SeriesState, type SpikeState } from './model.js';
+import { modelOptions, newSeriesState, step, stepEmpty, type ModelOptions, type SeriesState, type SpikeState } from './model.js';
 
 /** The channel name of a brand's overall series. */
 export const ALL_CHANNELS = '*';
@@ -251,11 +251,7 @@ export class SpikeDetector {
       s.checkpoints.length = i + 1;
       s.ended = s.ended.filter((r) => r.endDetectedAt! <= fromMs);
     }
-    for (let bi = fromBi; bi < untilBi; bi++) {
-      if ((bi - s.firstBi) % CHUNK === 0 && !s.checkpoints.some((c) => c.bi === bi)) s.checkpoints.push({ bi, state: structuredClone(s.state) });
-      const v = step(this.opts, s.state, bi * this.bucketMs, this.count(s, bi));
-      if (v.event === 'end') s.ended.push(this.record(s, v.spike!));
-    }
+    this.judge(s, fromBi, untilBi, (bi) => !s.checkpoints.some((c) => c.bi === bi));
     s.nextBi = untilBi;
     const after = new Map<string, SpikeRecord>();
     for (const r of s.ended) if (reset || r.endDetectedAt! > fromMs) after.set(r.spikeId, r);
@@ -264,6 +260,31 @@ export class SpikeDetector {
       after.set(r.spikeId, r);
     }
     this.report(before, after, untilBi * this.bucketMs);
+  }
+
+  /**
+   * Steps buckets [fromBi, untilBi) of a series, with a checkpoint every CHUNK buckets (where
+   * `checkpoint(bi)` agrees). Runs of empty buckets go through the model's cheaper exact path: a
+   * restart after downtime or a backlog of old events judges every empty bucket up to the clock.
+   */
+  private judge(s: SeriesEntry, fromBi: number, untilBi: number, checkpoint: (bi: number) => boolean): void {
+    for (let bi = fromBi; bi < untilBi; ) {
+      const k = (bi - s.firstBi) % CHUNK;
+      if (k === 0 && checkpoint(bi)) s.checkpoints.push({ bi, state: structuredClone(s.state) });
+      const x = this.count(s, bi);
+      if (x !== 0) {
+        const v = step(this.opts, s.state, bi * this.bucketMs, x);
+        if (v.event === 'end') s.ended.push(this.record(s, v.spike!));
+        bi++;
+        continue;
+      }
+      // Up to the next count, the next checkpoint or the end.
+      const limit = Math.min(untilBi, bi + (k > 0 ? CHUNK - k : k < 0 ? -k : CHUNK));
+      let end = bi + 1;
+      while (end < limit && this.count(s, end) === 0) end++;
+      for (const v of stepEmpty(this.opts, s.state, bi * this.bucketMs, end - bi)) if (v.event === 'end') s.ended.push(this.record(s, v.spike!));
+      bi = end;
+    }
   }
 
   private record(s: SeriesEntry, sp: SpikeState): SpikeRecord {
@@ -343,11 +364,7 @@ export class SpikeDetector {
     for (const s of this.series.values()) {
       if (brand !== undefined && s.brand !== brand) continue;
       s.dirtyBi = null;
-      for (let bi = s.nextBi; bi < untilBi; bi++) {
-        if ((bi - s.firstBi) % CHUNK === 0) s.checkpoints.push({ bi, state: structuredClone(s.state) });
-        const v = step(this.opts, s.state, bi * this.bucketMs, this.count(s, bi));
-        if (v.event === 'end') s.ended.push(this.record(s, v.spike!));
-      }
+      this.judge(s, s.nextBi, untilBi, () => true);
       s.nextBi = Math.max(s.nextBi, untilBi);
       for (const r of s.ended) if (r.endDetectedAt! > settledBefore) after.set(r.spikeId, r);
       if (s.state.spike) {

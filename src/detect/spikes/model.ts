@@ -478,3 +478,84 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
   const active = st.spike !== null;
   return { t, value: x, expected: e, z, score, hot, inSpike: active, event, spike: event ? { ...sp! } : null, warm: true };
 }
+
+/**
+ * Judges `k` empty buckets (count 0) from `t` on, exactly as `k` calls of `step(opts, st, t, 0)`
+ * would (the same state, bit for bit), and returns only the verdicts that carry an event (an empty
+ * bucket can end a spike, never start one or peak). Runs of empty buckets are what a quiet night, a
+ * restart after downtime or a backlog of old events costs a detector: this path builds no verdict,
+ * window copy or tuple per bucket, and derives the per-bucket rates only when they change. It is
+ * still one update per bucket: the seasonal profiles learn from each one, and their coupled
+ * update has no closed form.
+ */
+export function stepEmpty(opts: ModelOptions, st: SeriesState, t: number, k: number): Verdict[] {
+  const events: Verdict[] = [];
+  let halflife = Number.NaN;
+  let r = rates(opts, st.n);
+  const pows = new Map<number, Map<number, number>>();
+  for (let i = 0; i < k; i++, t += opts.intervalMs) {
+    if (st.spike !== null || st.n < opts.warmupBuckets || (st.lastT !== null && t <= st.lastT)) {
+      const v = step(opts, st, t, 0);
+      if (v.event) events.push(v);
+      continue;
+    }
+    st.lastT = t;
+    // rates() depends on n through the half-life only.
+    const hl = Math.min(opts.baselineHalflifeMs, Math.max(HOUR, (st.n * opts.intervalMs) / 4));
+    if (hl !== halflife) {
+      halflife = hl;
+      r = rates(opts, st.n);
+    }
+    st.n++;
+    const lvl = Math.max(st.level, 1e-3);
+    const h = st.hod ? profileFactor(st.hod, t, DAY, r.hodPrior * lvl, true) : 1;
+    const d = st.dow ? profileFactor(st.dow, t, WEEK, r.dowPrior * lvl, false) : 1;
+    const season = h * d;
+    const e = Math.max(st.level * season, 1e-6);
+    const dispersion = Math.max(1, st.absZ * ABS_TO_SD);
+    const rawZ = devianceZ(0, e);
+    const z1 = rawZ / dispersion;
+    const keep = Math.max(opts.windowBuckets, opts.sustainedBuckets, longSpan(opts, e));
+    // A count of 0 is under every eligibility bar (min count ≥ 1, x ≥ E > 0): never hot, its z is z1.
+    st.recent.push({ t, x: 0, e, z: z1, hot: false });
+    while (st.recent.length > keep) st.recent.shift();
+    const sum = sustained(opts, st.recent);
+    const dispersionM = Math.max(1, st.absZm * ABS_TO_SD);
+    const rawZm = sum ? devianceZ(sum.x, sum.e) : 0;
+    const zm = rawZm / dispersionM;
+    // Learn, as step does outside a spike (z1 < 0 here, so only the sustained sum can be unusual).
+    const unusual = sum !== null && zm >= LEARN_CLIP_Z && sum.x >= opts.minCount;
+    const mature = st.n * opts.intervalMs >= MATURE_MS;
+    if (unusual && mature) {
+      st.level += r.alpha * SPIKE_LEARN_FACTOR * (0 / season - st.level);
+    } else if (unusual) {
+      st.level += r.alpha * (0 / season - st.level);
+    } else {
+      st.level += r.alpha * (0 / season - st.level);
+      if (Math.abs(z1) < LEARN_CLIP_Z) st.absZ += r.alpha * (Math.abs(rawZ) - st.absZ);
+      if (sum && Math.abs(zm) < LEARN_CLIP_Z) st.absZm += r.alpha * (Math.abs(rawZm) - st.absZm);
+    }
+    if (st.hod) learnEmpty(st.hod, t, DAY, true, Math.max(st.level, 1e-3) * d, r.hodDecay, pows);
+    if (st.dow) learnEmpty(st.dow, t, WEEK, false, Math.max(st.level, 1e-3) * h, r.dowDecay, pows);
+  }
+  return events;
+}
+
+/** learnProfile for a count of 0, with decay^w looked up (buckets repeat the same few weights). */
+function learnEmpty(p: Profile, t: number, period: number, smooth: boolean, e: number, decay: number, pows: Map<number, Map<number, number>>): void {
+  const [i0, i1, w0, w1] = slots(t, period, p.x.length, smooth);
+  let byW = pows.get(decay);
+  if (!byW) pows.set(decay, (byW = new Map()));
+  if (w0 > 0) {
+    let d = byW.get(w0);
+    if (d === undefined) byW.set(w0, (d = Math.pow(decay, w0)));
+    p.x[i0] = p.x[i0]! * d + w0 * 0;
+    p.e[i0] = p.e[i0]! * d + w0 * e;
+  }
+  if (w1 > 0) {
+    let d = byW.get(w1);
+    if (d === undefined) byW.set(w1, (d = Math.pow(decay, w1)));
+    p.x[i1] = p.x[i1]! * d + w1 * 0;
+    p.e[i1] = p.e[i1]! * d + w1 * e;
+  }
+}
