@@ -52,7 +52,7 @@ function lifecycleFields(d: RuleDefaults) {
       .number()
       .positive()
       .default(d.renotify_secs)
-      .describe('re-sends a still-firing, unchanged group after this long (Alertmanager repeat_interval)'),
+      .describe('re-sends a still-firing, unchanged group after this long (Alertmanager repeat_interval); a live pipeline catching up after downtime or a backlog sends one reminder per group, not the missed ones'),
     group_by: z
       .array(Name)
       .default([])

@@ -337,7 +337,7 @@ export class AlertEngine {
       if (!timer) return;
       if (timer.at > this.t) this.t = timer.at;
       const v = timer.value;
-      if (v.type === 'flush' && this.coalesce) {
+      if (v.type === 'flush' && this.coalesce && Number.isFinite(until)) {
         const g = v.group;
         const gi = g.settings.groupIntervalMs;
         const nextDue = strict ? timer.at + gi < until : timer.at + gi <= until;
