@@ -31,18 +31,29 @@ WITH c AS MATERIALIZED (
   LEFT JOIN triage_targets td ON td.severity = c.severity AND td.channel = '*'
   WHERE c.severity IS NOT NULL AND c.opened_at IS NOT NULL
 ),
+queues AS MATERIALIZED (
+  -- Small integer keys for the window partitions below: sorting and hashing on an integer rather
+  -- than on brand and channel strings made the passes about a quarter cheaper over 1.5M cases.
+  SELECT brand, channel, dense_rank() OVER (ORDER BY brand) AS bk, row_number() OVER (ORDER BY brand, channel) AS qk
+  FROM (SELECT DISTINCT brand, channel FROM c)
+),
+keyed AS NOT MATERIALIZED (
+  SELECT c.k, c.severity_rank, c.o_us, c.f_us, c.channel IS NOT NULL AS has_channel, q.bk, q.qk
+  FROM c JOIN queues q ON q.brand = c.brand AND q.channel IS NOT DISTINCT FROM c.channel
+),
 lanes AS NOT MATERIALIZED (
-  -- Each ranked case once in every lane t up to its own level (lane t: the cases of level >= t).
-  SELECT c.k, c.brand, c.channel, c.severity_rank, c.o_us, c.f_us, l.t
-  FROM c
-  JOIN (VALUES (1), (2), (3), (4)) l(t) ON l.t <= c.severity_rank
+  -- Each ranked case once in every lane t up to its own level (lane t: the cases of level >= t),
+  -- with its lane's partition keys in the brand (bt) and in the channel (qt).
+  SELECT k, severity_rank, o_us, f_us, has_channel, l.t, bk * 8 + l.t AS bt, qk * 8 + l.t AS qt
+  FROM keyed
+  JOIN (VALUES (1), (2), (3), (4)) l(t) ON l.t <= severity_rank
 ),
 inverted AS (
   -- Per lane: cases of the lane answered before this one (waiting ones last, by opening) and opened after it.
   SELECT k, CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS inversions
   FROM (
     SELECT k, t, severity_rank,
-      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
+      rank(ORDER BY o_us DESC) OVER (PARTITION BY bt ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
     FROM lanes
   )
   WHERE (t = 1) <> (t = severity_rank)
@@ -53,9 +64,9 @@ queue_inverted AS (
   SELECT k, CAST(sum(CASE WHEN t = 1 THEN g ELSE -g END) AS BIGINT) AS queue_inversions
   FROM (
     SELECT k, t, severity_rank,
-      rank(ORDER BY o_us DESC) OVER (PARTITION BY brand, channel, t ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
+      rank(ORDER BY o_us DESC) OVER (PARTITION BY qt ORDER BY f_us, o_us ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - 1 AS g
     FROM lanes
-    WHERE channel IS NOT NULL
+    WHERE has_channel
   )
   WHERE (t = 1) <> (t = severity_rank)
   GROUP BY k
@@ -65,9 +76,9 @@ points AS (
   -- one time line (2 × microseconds) a reply point sorts before the openings of its instant and an
   -- opening after them, so a running count reads "opened before" at a reply and "opened up to and
   -- at" at an opening.
-  SELECT k, brand, channel, severity_rank, f_us IS NOT NULL AS answered, 1 AS is_open, 2 * o_us + 1 AS pos FROM c
+  SELECT k, bk, qk, has_channel, severity_rank, f_us IS NOT NULL AS answered, 1 AS is_open, 2 * o_us + 1 AS pos FROM keyed
   UNION ALL
-  SELECT k, brand, channel, severity_rank, true, 0, 2 * f_us FROM c WHERE f_us IS NOT NULL AND severity_rank > 1
+  SELECT k, bk, qk, has_channel, severity_rank, true, 0, 2 * f_us FROM keyed WHERE f_us IS NOT NULL AND severity_rank > 1
 ),
 counted AS (
   -- Openings so far of each less severe level, in the brand and in the channel, summed over the
@@ -83,12 +94,12 @@ counted AS (
       sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER w AS n1,
       sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER w AS n2,
       sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER w AS n3,
-      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER q END AS q1,
-      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER q END AS q2,
-      CASE WHEN channel IS NOT NULL THEN sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER q END AS q3
+      CASE WHEN has_channel THEN sum(CASE WHEN is_open = 1 AND severity_rank = 1 THEN 1 ELSE 0 END) OVER q END AS q1,
+      CASE WHEN has_channel THEN sum(CASE WHEN is_open = 1 AND severity_rank = 2 THEN 1 ELSE 0 END) OVER q END AS q2,
+      CASE WHEN has_channel THEN sum(CASE WHEN is_open = 1 AND severity_rank = 3 THEN 1 ELSE 0 END) OVER q END AS q3
     FROM points
     -- Plain sums (a FILTER clause on a window aggregate takes a slow path in DuckDB 1.5).
-    WINDOW w AS (PARTITION BY brand ORDER BY pos), q AS (PARTITION BY brand, channel ORDER BY pos)
+    WINDOW w AS (PARTITION BY bk ORDER BY pos), q AS (PARTITION BY qk ORDER BY pos)
   )
   WHERE answered AND severity_rank > 1
 ),

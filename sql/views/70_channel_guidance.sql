@@ -1,7 +1,11 @@
 -- Per brand × crisis period × channel: which channel actually serves customers fastest during the
 -- crisis (the latest period is the current one). Conversations opened by customers in the period.
 CREATE OR REPLACE VIEW channel_guidance AS
-WITH conv AS (
+WITH p AS MATERIALIZED (
+  -- Computed once: both parts below read the periods (inlined twice, crisis_periods ran twice).
+  SELECT brand, period_id, started_at, ended_at, coalesce(ended_at, 'infinity'::TIMESTAMPTZ) AS until_at FROM crisis_periods
+),
+conv AS (
   SELECT
     p.brand, p.period_id, p.started_at AS period_started_at, p.ended_at AS period_ended_at, c.channel,
     count(*) AS conversations,
@@ -11,10 +15,10 @@ WITH conv AS (
     count(*) FILTER (WHERE c.has_ticket) AS with_ticket,
     count(c.solved_at) AS solved,
     median(c.resolution_seconds) AS median_resolution_seconds
-  FROM crisis_periods p
+  FROM p
   JOIN conversations c
     ON c.brand = p.brand AND c.initiated_by = 'customer'
-   AND c.opened_at >= p.started_at AND c.opened_at <= coalesce(p.ended_at, 'infinity'::TIMESTAMPTZ)
+   AND c.opened_at >= p.started_at AND c.opened_at <= p.until_at
   GROUP BY p.brand, p.period_id, p.started_at, p.ended_at, c.channel
 ),
 mood AS (
@@ -23,10 +27,10 @@ mood AS (
     count(*) AS inbound,
     count(*) FILTER (WHERE m.upset_label = 'upset') AS upset,
     count(m.upset_label) AS scored
-  FROM crisis_periods p
+  FROM p
   JOIN messages m
     ON m.brand = p.brand AND m.direction = 'inbound'
-   AND m.ts >= p.started_at AND m.ts <= coalesce(p.ended_at, 'infinity'::TIMESTAMPTZ)
+   AND m.ts >= p.started_at AND m.ts <= p.until_at
   GROUP BY p.brand, p.period_id, m.channel
 )
 SELECT
