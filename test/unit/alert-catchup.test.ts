@@ -14,6 +14,7 @@ import { Pipeline } from '../../src/pipeline/pipeline.js';
 import type { Detection, StageContext } from '../../src/pipeline/stage.js';
 import { Database } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/writer.js';
+import { customerSilence } from '../helpers/detections.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const T0 = Date.parse('2026-03-14T10:00:00Z');
@@ -27,19 +28,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-function silence(brand: string, conv: string, at: number, state: Detection['state'] = 'firing'): Detection {
-  return {
-    kind: 'customer_silence',
-    key: `${brand}|${conv}`,
-    brand,
-    state,
-    at,
-    severity: 'warning',
-    summary: `customer on ${conv} waiting`,
-    labels: { channel: 'chat', severity: 'normal', customer: `cust-${conv}` },
-    values: { wait_secs: 300 },
-  };
-}
+const silence = customerSilence;
 
 function cpuMs(): number {
   const u = process.cpuUsage();

@@ -10,6 +10,7 @@ import type { Detection, Stage, StageContext } from '../../src/pipeline/stage.js
 import { Database } from '../../src/store/database.js';
 import { EventWriter } from '../../src/store/writer.js';
 import type { RawRecord } from '../../src/contract/records.js';
+import { customerSilence } from '../helpers/detections.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const T0 = Date.parse('2026-03-14T10:00:00Z');
@@ -66,17 +67,7 @@ class StuckSink implements AlertSink {
 }
 
 function silence(conv: string, at: number, state: Detection['state'] = 'firing', brand = 'acme'): Detection {
-  return {
-    kind: 'customer_silence',
-    key: `${brand}|${conv}`,
-    brand,
-    state,
-    at,
-    severity: 'warning',
-    summary: `customer on ${conv} waiting`,
-    labels: { channel: 'chat', severity: 'normal', customer: `cust-${conv}` },
-    values: { wait_secs: 300 },
-  };
+  return customerSilence(brand, conv, at, state);
 }
 
 function brandSilence(at: number, state: Detection['state'] = 'firing', brand = 'acme'): Detection {
