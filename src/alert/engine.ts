@@ -667,20 +667,25 @@ export class AlertEngine {
     g.timer = this.timers.add(this.t + wait, PRIO_FLUSH, { type: 'flush', group: g });
   }
 
+  /** Alerts joined the group since its last notification that it has not paged for (a take-over paged already). */
+  private hasNewcomers(g: Group): boolean {
+    for (const a of g.joins) if (!a.quiet) return true;
+    return false;
+  }
+
+  /** The group's next flush would tell about alerts that joined or resolved (not only re-notify). */
+  private hasNews(g: Group): boolean {
+    if (this.hasNewcomers(g) || g.firing.size === 0) return true;
+    if (g.settings.notifyResolved) for (const r of g.resolved.values()) if (r.notified) return true;
+    return false;
+  }
+
   /**
    * Alertmanager's flush: notify when alerts joined the group since the last notification, some
    * resolved, or re-notify is due. It reads what the group keeps up to date as alerts come and go
    * (counts, newcomers, leavers), so it costs what changed plus the alerts it lists, not the size
    * of the group: a group of 10,000 waiting customers re-notified every hour for days stays cheap.
    */
-  /** The group's next flush would tell about alerts that joined or resolved (not only re-notify). */
-  private hasNews(g: Group): boolean {
-    for (const a of g.joins) if (!a.quiet) return true;
-    if (g.firing.size === 0) return true;
-    if (g.settings.notifyResolved) for (const r of g.resolved.values()) if (r.notified) return true;
-    return false;
-  }
-
   private flush(g: Group): void {
     if (this.inhibitionDirty) this.refreshInhibition();
     const now = this.t;
@@ -690,14 +695,7 @@ export class AlertEngine {
     // that resolved (when resolved notifications are on), or when re-notify is due. An alert that
     // leaves quietly (held back, or resolved with notify_resolved off) is no reason to page; nor
     // is one taken over from another instance, which paged for it already.
-    let news = false;
-    for (const a of g.joins) {
-      if (!a.quiet) {
-        news = true;
-        break;
-      }
-    }
-    if (g.firing.size > 0 && (news || resolved.length > 0 || now - g.lastNotifiedAt >= s.renotifyMs)) {
+    if (g.firing.size > 0 && (this.hasNewcomers(g) || resolved.length > 0 || now - g.lastNotifiedAt >= s.renotifyMs)) {
       this.send(g, 'firing', resolved);
       g.lastNotifiedAt = now;
     } else if (g.firing.size === 0) {
@@ -714,12 +712,15 @@ export class AlertEngine {
 
   /** Runs of listed alerts that are not listed any more end at the group's last notification. */
   private endRuns(g: Group): void {
-    for (const a of g.listedOut) {
-      a.listed = false;
-      g.leftKeys.push(a.key);
-      if (g.last) this.hooks.member?.({ notificationId: g.last.id, at: g.last.at, alertId: a.id, change: 'left' });
-    }
+    for (const a of g.listedOut) this.endRun(g, a);
     g.listedOut.clear();
+  }
+
+  /** One listed alert's run ends with the group's last notification (a `left` member row). */
+  private endRun(g: Group, a: Alert): void {
+    a.listed = false;
+    g.leftKeys.push(a.key);
+    if (g.last) this.hooks.member?.({ notificationId: g.last.id, at: g.last.at, alertId: a.id, change: 'left' });
   }
 
   private send(g: Group, state: 'firing' | 'resolved', resolvedEntries: { instance: AlertInstance; alert: Alert }[]): void {
@@ -903,16 +904,19 @@ export class AlertEngine {
     a.notified = false;
     const g = a.group;
     if (!g || !a.listed) return;
-    a.listed = false;
     g.listedOut.delete(a);
-    g.leftKeys.push(a.key);
-    if (g.last) this.hooks.member?.({ notificationId: g.last.id, at: g.last.at, alertId: a.id, change: 'left' });
+    this.endRun(g, a);
   }
 
   private enterFiring(g: Group, a: Alert): void {
     a.slot = 'firing';
     g.firing.set(a.key, a);
     this.count(g, a, 1);
+    this.index(g, a);
+  }
+
+  /** (Re)enters a firing member in the group's heaps; its older entries go stale. */
+  private index(g: Group, a: Alert): void {
     a.stamp++;
     const w = this.waitKey(a);
     if (w !== undefined) g.waits.push(w, a);
@@ -954,10 +958,7 @@ export class AlertEngine {
       return;
     }
     this.count(g, a, 1);
-    a.stamp++;
-    const w = this.waitKey(a);
-    if (w !== undefined) g.waits.push(w, a);
-    g.starts.push(-a.activeAt, a);
+    this.index(g, a);
     // New labels may match another inhibiting alert.
     this.setHeld(g, a, this.inhibitor(a) !== undefined);
   }
