@@ -138,13 +138,15 @@ export async function restoreSilence(db: Database, tracker: SilenceTracker, now:
   for await (const chunk of streamRows(
     db,
     `WITH r AS (
-       SELECT brand, conversation_id, max(ts) FILTER (WHERE direction = 'outbound' AND public) AS last_reply_at, max(ts) AS last_at
+       SELECT brand, conversation_id, max(ts) FILTER (WHERE direction = 'outbound' AND public) AS last_reply_at,
+              max(ts) FILTER (WHERE direction = 'inbound' OR public) AS last_at
        FROM messages WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL),
      t AS (
        SELECT brand, conversation_id,
          arg_max(action, (ts, id)) FILTER (WHERE action IN ('opened', 'reopened', 'solved', 'closed')) AS lifecycle,
          arg_max(severity, (ts, id)) FILTER (WHERE severity IS NOT NULL) AS severity, max(ts) AS last_at
        FROM tickets WHERE ts >= make_timestamptz($1::BIGINT * 1000) GROUP BY ALL)
+     -- Activity as the live tracker counts it: internal notes are none.
      SELECT coalesce(r.brand, t.brand) AS brand, coalesce(r.conversation_id, t.conversation_id) AS conversation_id, r.last_reply_at,
             coalesce(t.lifecycle IN ('solved', 'closed'), false) AS solved, t.severity, greatest(r.last_at, t.last_at) AS last_at
      FROM r FULL JOIN t ON r.brand = t.brand AND r.conversation_id = t.conversation_id

@@ -83,4 +83,31 @@ describe('silence tracker state (compact columns)', () => {
     expect(ended[0]!.summary).toBe('A customer on chat (conversation r0): abandoned, no reply and no activity for 1 h; still unanswered in silence_gaps');
     expect(t.openCount).toBe(5);
   });
+
+  it('a jump past both the abandon time and a later mark abandons, and never leaves a firing after the end', () => {
+    // Chat fires at 5 min; abandoned after 2 min of no activity (a business-hours clock can be slower still).
+    const t = new SilenceTracker(SilenceConfig.parse({ customer: { abandon_after_secs: 120 } }));
+    t.message(msg('j', 'inbound', T0));
+    // Warning at 2.5 min (50 %) and the firing at 5 min come after the abandonment at 2 min: neither happens.
+    expect(brief(t.advance(T0 + 60 * MIN))).toEqual([]);
+    expect(t.openCount).toBe(0);
+    // Warned before the abandonment: the warning, then the end, in that order.
+    const u = new SilenceTracker(SilenceConfig.parse({ customer: { abandon_after_secs: 200 } }));
+    u.message(msg('k', 'inbound', T0));
+    expect(brief(u.advance(T0 + 60 * MIN))).toEqual(['k warning +2.5', `k resolved +${200 / 60}`]);
+    expect(u.openCount).toBe(0);
+  });
+
+  it('a late event does not reorder the activity lists (abandonment follows each one\'s last activity)', () => {
+    const t = new SilenceTracker(SilenceConfig.parse({ customer: { abandon_after_secs: 3600 } }));
+    t.message(msg('early', 'inbound', T0));
+    t.message(msg('later', 'inbound', T0 + 10 * MIN));
+    // A late copy of an older message of "early" arrives after "later" was last active.
+    t.message(msg('early', 'inbound', T0 - MIN));
+    // At 65 min "early" (last active at 0) is abandoned, "later" (10 min) not yet.
+    expect(brief(t.advance(T0 + 65 * MIN)).filter((b) => b.includes('resolved'))).toEqual(['early resolved +60']);
+    expect(t.openGaps().map((g) => g.conversationId)).toEqual(['later']);
+    expect(brief(t.advance(T0 + 71 * MIN))).toEqual(['later resolved +70']);
+    expect(t.openCount).toBe(0);
+  });
 });

@@ -385,7 +385,8 @@ export class SilenceTracker {
     const cv = this.convs;
     let s = cv.find(brand, conversationId);
     if (s === NIL) s = cv.add(brand, conversationId);
-    else cv.touch(s);
+    else if (ts >= cv.lastActivity[s]!) cv.touch(s);
+    // A late event moves nothing: the lists stay in last-activity order, which forget() relies on.
     if (ts > cv.lastActivity[s]!) cv.lastActivity[s] = ts;
     return s;
   }
@@ -634,28 +635,31 @@ export class SilenceTracker {
     const cv = this.convs;
     const heap = this.heap;
     const marks = this.warnAt.length + 1;
+    const abandonMs = cfg.customer.abandon_after_secs === null ? Number.POSITIVE_INFINITY : cfg.customer.abandon_after_secs * 1000;
     while (heap.size > 0 && heap.topDue <= now) {
       const s = heap.topSlot;
       const ver = heap.topVer;
       heap.pop();
       if (ver !== cv.ver[s] || !cv.isOpen(s)) continue;
       // Past several marks at once (a replay, or a change of severity): report the highest only.
+      // Marks reached after the conversation was abandoned never happen (a jump past both, or a
+      // business-hours clock slower than abandon_after_secs): it is abandoned at its time instead.
+      const abandonAt = cv.lastActivity[s]! + abandonMs;
       let reached = cv.stage[s]!;
       let at = Number.NaN;
       while (reached < marks) {
         const t = this.reachesAt(s, this.target(s, reached));
-        if (t > now) break;
+        if (t > now || t >= abandonAt) break;
         at = t;
         reached++;
       }
-      if (reached === cv.stage[s]) {
-        this.schedule(s);
-        continue;
+      if (reached !== cv.stage[s]) {
+        cv.stage[s] = reached;
+        const firing = reached === marks;
+        this.out.push(this.customerDetection(s, firing ? 'firing' : 'warning', Math.max(at, cv.gapStart[s]!), null));
       }
-      cv.stage[s] = reached;
-      const firing = reached === marks;
-      this.out.push(this.customerDetection(s, firing ? 'firing' : 'warning', Math.max(at, cv.gapStart[s]!), null));
-      this.schedule(s);
+      if (abandonAt <= now) this.abandon(s, abandonAt);
+      else this.schedule(s);
     }
     // Entries of answered or rescheduled gaps wait in the heap until their time: drop them once
     // they outnumber the conversations, so churn cannot grow the heap past the state it serves.
