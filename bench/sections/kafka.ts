@@ -201,7 +201,7 @@ async function consume(brokers: string, topic: string, total: number, dbPath: st
   // Live timers stay off in both: the workload's event times are in the past, so wall-clock ticks
   // would expire every conversation at once.
   const pipeline = stages ? built.pipeline : new Pipeline({ writer: built.writer, stages: [], live: true, normalizer: { maxEventBytes: config.limits.max_event_bytes } });
-  await source.attach!({ db: built.db, stats: () => pipeline.stats });
+  await source.attach!({ db: built.db });
   const ac = new AbortController();
   const t0 = performance.now();
   let first = 0;

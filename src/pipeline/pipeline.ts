@@ -262,7 +262,7 @@ export class Pipeline {
 
   /**
    * Reads a source to its end (or until `signal` aborts), batch by batch, and resolves once all
-   * of it is stored. A source that allows it (`readAhead`, a file) is pipelined: DuckDB commits on
+   * of it is stored. A source that allows it (`readAhead`: files, replays, Kafka) is pipelined: DuckDB commits on
    * its own thread, and meanwhile the main thread reads and normalizes the next batch and runs the
    * stages' onEvents on it. Stages still see the batches one at a time, in order; a batch's
    * timers (onTick) and its store wait for the previous batch's commit and after-commit hooks.

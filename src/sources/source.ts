@@ -51,14 +51,14 @@ export interface Source {
   /** A live stream (Kafka): the pipeline runs its timers on the wall clock. */
   readonly live?: boolean;
   /**
-   * The next batch may be read before the previous one is stored (the source keeps no position of
-   * its own that asking for a batch would move, as a file does): the pipeline then reads and
-   * normalizes it while the previous one is committed.
+   * The next batch may be read before the previous one is stored: the pipeline then reads and
+   * normalizes it while the previous one is committed. A source that must act only once a batch is
+   * stored (Kafka commits its offsets to the group) waits for the batch's `onStored`/`onDropped`.
    */
   readonly readAhead?: boolean;
   /**
    * Called once the database is open, before `batches()`: sources that keep their position in the
-   * database (Kafka offsets) read it here; `stats` gives the pipeline's running counters.
+   * database (Kafka offsets) read it here.
    */
   attach?(deps: SourceDeps): Promise<void>;
   close?(): Promise<void>;
@@ -66,5 +66,4 @@ export interface Source {
 
 export interface SourceDeps {
   db: Database;
-  stats?: () => { deadLetters: number };
 }

@@ -44,7 +44,7 @@ runCorpus({
     });
     const source = buildSource(config.sources[0]!, config);
     try {
-      await source.attach?.({ db: built.db, stats: () => built.pipeline.stats });
+      await source.attach?.({ db: built.db });
       await built.pipeline.runSource(source, done.signal);
       await built.pipeline.flush();
     } finally {

@@ -267,7 +267,7 @@ export interface InProcessRun {
 export async function runInProcess(config: PipelineConfig): Promise<InProcessRun> {
   const source = buildSource(config.sources[0]!, config);
   const built = await buildPipeline(config, { live: true });
-  await source.attach!({ db: built.db, stats: () => built.pipeline.stats });
+  await source.attach!({ db: built.db });
   const ac = new AbortController();
   const running = built.pipeline.runSource(source, ac.signal);
   return {

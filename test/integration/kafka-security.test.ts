@@ -70,7 +70,7 @@ describe('kafka security settings', () => {
     const logs: string[] = [];
     const source = new KafkaSource({ config: config.sources[0] as KafkaSourceConfig, log: (l) => logs.push(l) });
     const built = await buildPipeline(config, { live: true });
-    await source.attach({ db: built.db, stats: () => built.pipeline.stats });
+    await source.attach({ db: built.db });
     const ac = new AbortController();
     const running = built.pipeline.runSource(source, ac.signal);
     try {

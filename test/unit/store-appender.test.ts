@@ -11,7 +11,8 @@ const TABLE = `CREATE TABLE t (
 )`;
 
 // Short strings (≤ 12 bytes) live inside DuckDB's string header, longer ones outside: both kinds.
-const TEXTS = ['', 'ok', 'exactly12byt', 'thirteen byte', 'Привет, мир — ünïcødé', '🙂 emoji pair 🙂', 'a\u0000nul inside', "quote ' and \" and \\", 'x'.repeat(5000)];
+// Non-ASCII ones that fit (5 and 12 UTF-8 bytes) and one that does not (7 characters, 13 bytes).
+const TEXTS = ['', 'ok', 'ünï', 'Привет', 'Привет!', 'exactly12byt', 'thirteen byte', 'Привет, мир — ünïcødé', '🙂 emoji pair 🙂', 'a\u0000nul inside', "quote ' and \" and \\", 'x'.repeat(5000)];
 
 function row(i: number): TableRow {
   // Every column is NULL (or missing) on some rows, at different strides, across chunk edges.
@@ -86,6 +87,16 @@ describe('table appender', () => {
     const back = normalize(await db.query(READ_BACK));
     expect(back).toHaveLength(rows.length);
     expect(back).toEqual(rows.map(expected));
+    // DuckDB compares and hashes inline strings as whole words: padding left dirty would make
+    // equal strings differ. Equality and grouping inside DuckDB must agree with the rows given.
+    const want = new Map<string, number>();
+    for (const r of rows) if (typeof r.s === 'string') want.set(r.s, (want.get(r.s) ?? 0) + 1);
+    const groups = await db.query<{ s: string; n: bigint }>('SELECT s, count(*) AS n FROM t WHERE s IS NOT NULL GROUP BY s');
+    expect(new Map(groups.map((g) => [g.s, Number(g.n)]))).toEqual(want);
+    for (const text of ['ok', 'ünï', 'Привет', 'exactly12byt', '']) {
+      const [hit] = await db.query<{ n: bigint }>('SELECT count(*) AS n FROM t WHERE s = $1', [text]);
+      expect(Number(hit!.n), text).toBe(want.get(text));
+    }
     await db.close();
   });
 

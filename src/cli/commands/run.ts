@@ -48,7 +48,7 @@ export async function runPipeline(config: PipelineConfig, options: RunOptions = 
   const stopTimers = live ? built.pipeline.startTimers() : () => undefined;
   try {
     // Sources that keep their position in the database (Kafka offsets) read it before starting.
-    for (const src of sources) await src.attach?.({ db: built.db, stats: () => built.pipeline.stats });
+    for (const src of sources) await src.attach?.({ db: built.db });
     if (serve) {
       const routes = { ...liveRoutes(liveHubFor(built.db), { database: config.database }), ...telemetry?.routes() };
       server = await startServer({ db: built.db, ...serve, routes });

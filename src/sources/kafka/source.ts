@@ -144,7 +144,6 @@ export class KafkaSource implements Source {
   private readonly formats = new Map<string, { format: string; adapter: AdapterOptions }>();
   private readonly log: (line: string) => void;
   private state: KafkaState | undefined;
-  private stats: (() => { deadLetters: number }) | undefined;
   private consumer: Consumer | undefined;
   /** Dead letters without scale-out (idempotent, not transactional). */
   private producer: Producer | undefined;
@@ -203,7 +202,6 @@ export class KafkaSource implements Source {
 
   async attach(deps: SourceDeps): Promise<void> {
     this.state = await KafkaState.open(deps.db);
-    this.stats = deps.stats;
     for (const [k, v] of await this.state.offsets(this.cfg.group_id)) this.resumeAt.set(k, v);
     if (this.cfg.scale_out.enabled) {
       await this.state.prunePartials(7);
