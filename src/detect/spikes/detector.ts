@@ -93,7 +93,7 @@ export class SpikeDetector {
   readonly bucketMs: number;
   private readonly lateness: number;
   /** Every series, in the order first seen (the order they are judged in). */
-  private readonly series = new Map<string, SeriesEntry>();
+  private readonly series: SeriesEntry[] = [];
   /** The same series by brand, then channel. */
   private readonly byBrand = new Map<string, Map<string, SeriesEntry>>();
   private updates: SpikeUpdate[] = [];
@@ -114,16 +114,12 @@ export class SpikeDetector {
 
   /** The series known, as brand × channel pairs. */
   keys(): { brand: string; channel: string }[] {
-    return [...this.series.values()].map((s) => ({ brand: s.brand, channel: s.channel }));
+    return this.series.map((s) => ({ brand: s.brand, channel: s.channel }));
   }
 
   /** One inbound message (upset or not): counted in its channel's series and the brand's overall one. */
   observe(brand: string, channel: string, ts: number, upset: boolean): void {
-    if (ts > this.watermark) this.watermark = ts;
-    const bi = Math.floor(ts / this.bucketMs);
-    const u = upset ? 1 : 0;
-    this.add(brand, channel, bi, u);
-    if (channel !== ALL_CHANNELS && this.config.overall) this.add(brand, ALL_CHANNELS, bi, u);
+    this.tally(brand, channel, ts, upset ? 1 : 0);
   }
 
   /**
@@ -131,10 +127,15 @@ export class SpikeDetector {
    * overall series; counts for channel `*` only there.
    */
   observeBucket(c: BucketCounts): void {
-    if (c.bucketStart > this.watermark) this.watermark = c.bucketStart;
-    const bi = Math.floor(c.bucketStart / this.bucketMs);
-    this.add(c.brand, c.channel, bi, c.upset);
-    if (c.channel !== ALL_CHANNELS && this.config.overall) this.add(c.brand, ALL_CHANNELS, bi, c.upset);
+    this.tally(c.brand, c.channel, c.bucketStart, c.upset);
+  }
+
+  /** Upset messages at `ts` in a channel's series and, for a channel, the brand's overall one. */
+  private tally(brand: string, channel: string, ts: number, upset: number): void {
+    if (ts > this.watermark) this.watermark = ts;
+    const bi = Math.floor(ts / this.bucketMs);
+    this.add(brand, channel, bi, upset);
+    if (channel !== ALL_CHANNELS && this.config.overall) this.add(brand, ALL_CHANNELS, bi, upset);
   }
 
   private add(brand: string, channel: string, bi: number, upset: number): void {
@@ -144,7 +145,7 @@ export class SpikeDetector {
     let s = channels.get(channel);
     if (!s) {
       s = { brand, channel, firstBi: bi, nextBi: bi, state: newSeriesState(this.opts), counts: new Map(), checkpoints: [], ended: [], dirtyBi: null };
-      this.series.set(`${brand}\u0000${channel}`, s);
+      this.series.push(s);
       channels.set(channel, s);
     }
     // A message that is not upset changes nothing once its series has begun.
@@ -203,12 +204,12 @@ export class SpikeDetector {
   /** Spikes open now (latest state), e.g. for a live page. */
   openSpikes(): SpikeRecord[] {
     const out: SpikeRecord[] = [];
-    for (const s of this.series.values()) if (s.state.spike) out.push(this.record(s, s.state.spike));
+    for (const s of this.series) if (s.state.spike) out.push(this.record(s, s.state.spike));
     return out;
   }
 
   private judgeAll(untilBi: number): void {
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       if (s.dirtyBi !== null || untilBi > s.nextBi) this.pass(s, Math.max(untilBi, s.nextBi));
     }
     this.prune();
@@ -338,7 +339,7 @@ export class SpikeDetector {
   private prune(): void {
     const r = this.options.retentionMs;
     if (r === undefined) return;
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       const edgeBi = s.nextBi - Math.ceil(r / this.bucketMs);
       while (s.checkpoints.length > 1 && s.checkpoints[1]!.bi <= edgeBi) s.checkpoints.shift();
       const keepFrom = s.checkpoints[0]?.bi ?? s.firstBi;
@@ -361,7 +362,7 @@ export class SpikeDetector {
     const untilBi = Math.floor(judgedUntil / this.bucketMs);
     const before = new Map(stored.map((r) => [r.spikeId, r]));
     const after = new Map<string, SpikeRecord>();
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       if (brand !== undefined && s.brand !== brand) continue;
       s.dirtyBi = null;
       this.judge(s, s.nextBi, untilBi, () => true);

@@ -237,8 +237,12 @@ function learnProfile(p: Profile, t: number, period: number, smooth: boolean, x:
  * profile has seen a few days, the level itself must follow the daily cycle: its half-life grows
  * from an hour with the history seen (a quarter of it) up to the configured one.
  */
+function halflifeMs(opts: ModelOptions, n: number): number {
+  return Math.min(opts.baselineHalflifeMs, Math.max(HOUR, (n * opts.intervalMs) / 4));
+}
+
 function rates(opts: ModelOptions, n: number) {
-  const halflife = Math.min(opts.baselineHalflifeMs, Math.max(HOUR, (n * opts.intervalMs) / 4));
+  const halflife = halflifeMs(opts, n);
   const alpha = 1 - Math.pow(2, -opts.intervalMs / halflife);
   const hodSlotBuckets = Math.max(1, HOUR / opts.intervalMs);
   const daySlotBuckets = Math.max(1, DAY / opts.intervalMs);
@@ -491,7 +495,7 @@ export function step(opts: ModelOptions, st: SeriesState, t: number, x: number):
 export function stepEmpty(opts: ModelOptions, st: SeriesState, t: number, k: number): Verdict[] {
   const events: Verdict[] = [];
   let halflife = Number.NaN;
-  let r = rates(opts, st.n);
+  let r!: ReturnType<typeof rates>;
   const pows = new Map<number, Map<number, number>>();
   for (let i = 0; i < k; i++, t += opts.intervalMs) {
     if (st.spike !== null || st.n < opts.warmupBuckets || (st.lastT !== null && t <= st.lastT)) {
@@ -501,7 +505,7 @@ export function stepEmpty(opts: ModelOptions, st: SeriesState, t: number, k: num
     }
     st.lastT = t;
     // rates() depends on n through the half-life only.
-    const hl = Math.min(opts.baselineHalflifeMs, Math.max(HOUR, (st.n * opts.intervalMs) / 4));
+    const hl = halflifeMs(opts, st.n);
     if (hl !== halflife) {
       halflife = hl;
       r = rates(opts, st.n);
